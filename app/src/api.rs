@@ -1,0 +1,5 @@
+//! Server functions, by area. Each is thin: authorise, parse, call the store or the
+//! engine, map the error. The logic lives in `crate::ssr`.
+
+pub mod accounts;
+pub mod dashboard;

@@ -1,0 +1,5 @@
+//! Widgets the pages share.
+
+pub mod form;
+pub mod layout;
+pub mod live;

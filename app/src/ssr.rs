@@ -1,0 +1,164 @@
+//! Server-only support for the server functions: the shared state, the one place
+//! that decides who the caller is and what they may do, and error mapping.
+
+pub mod accounts;
+pub mod password;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRef};
+use ferry_db::{DbError, NewAuditEvent, Store};
+use ferry_model::{Role, UserSummary};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// The session key holding the signed-in user's id.
+pub const USER_ID_KEY: &str = "ferry.user_id";
+
+/// Settings the console needs at run time.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    /// Whether cookies are marked `Secure` (Ferry is served over https).
+    pub secure_cookies: bool,
+}
+
+/// Everything a server function or handler may reach. Built once at start-up.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Leptos's own options (site root, output name, address).
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Run-time console settings.
+    pub settings: Arc<ConsoleSettings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Who is calling a server function.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The signed-in user.
+    pub user: UserSummary,
+    /// The client's address.
+    pub addr: Option<String>,
+}
+
+/// The state, from the server function's context.
+///
+/// # Errors
+/// [`AppError::Internal`] when the server was wired without it (a programming error).
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("the application state is missing from the context"))
+}
+
+/// The caller's session.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session layer is missing.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| internal(format!("session unavailable: {e}")))
+}
+
+/// The client's address, when the server was started with connection info.
+pub async fn client_addr() -> Option<String> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The enabled user a session belongs to, if any. Pages and the websocket use
+/// this too, so every entry point agrees on who is signed in.
+///
+/// # Errors
+/// [`AppError::Unavailable`] or [`AppError::Internal`] when the lookup fails.
+pub async fn user_of_session(store: &dyn Store, session: &Session) -> Result<Option<UserSummary>, AppError> {
+    let id: Option<Uuid> = session
+        .get(USER_ID_KEY)
+        .await
+        .map_err(|e| internal(format!("session read failed: {e}")))?;
+    let Some(id) = id else { return Ok(None) };
+    match store.user_by_id(id).await {
+        Ok(record) if !record.user.disabled => Ok(Some(record.user)),
+        Ok(_) | Err(DbError::NotFound) => Ok(None),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// The one gate every server function passes: a signed-in, enabled user whose
+/// role allows `needed`.
+///
+/// # Errors
+/// [`AppError::Unauthenticated`] without a valid session, [`AppError::Forbidden`]
+/// when the role is too low.
+pub async fn require(needed: Role) -> Result<Caller, AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let user = user_of_session(state.store.as_ref(), &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !user.role.allows(needed) {
+        return Err(AppError::Forbidden(needed));
+    }
+    Ok(Caller { user, addr: client_addr().await })
+}
+
+/// Runs a server function's body and gives its error the right HTTP status.
+///
+/// # Errors
+/// Whatever the body returns.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result {
+        set_status(error);
+    }
+    result
+}
+
+/// Sets the response status for `error`, when called inside a request.
+pub fn set_status(error: &AppError) {
+    if let Some(options) = use_context::<ResponseOptions>()
+        && let Ok(code) = axum::http::StatusCode::from_u16(error.status_code())
+    {
+        options.set_status(code);
+    }
+}
+
+/// Logs a server fault with a fresh reference and returns the opaque error.
+pub fn internal(detail: impl std::fmt::Display) -> AppError {
+    let id = Uuid::now_v7().simple().to_string()[20..].to_owned();
+    tracing::error!(reference = %id, "{detail}");
+    AppError::Internal { id }
+}
+
+/// Maps a store error for the console.
+pub fn db_error(err: DbError) -> AppError {
+    match err {
+        DbError::NotFound => AppError::NotFound("That record".to_owned()),
+        DbError::Conflict { constraint } => AppError::Conflict(format!("That conflicts with existing data ({constraint}).")),
+        DbError::Unavailable(detail) => {
+            tracing::warn!(%detail, "database unavailable");
+            AppError::Unavailable
+        }
+        other => internal(format_args!("{other}: {:?}", std::error::Error::source(&other))),
+    }
+}
+
+/// Appends to the audit log; a failure is logged, never shown to the person.
+pub async fn audit(store: &dyn Store, event: NewAuditEvent) {
+    if let Err(e) = store.append_audit(&event).await {
+        tracing::error!(error = %e, action = %event.action, "audit append failed");
+    }
+}

@@ -1,0 +1,197 @@
+//! Ferry's state. [`Store`] is the one interface the rest of Ferry uses; SQLite
+//! (the default, a file in the data directory) and PostgreSQL (for several Ferry
+//! processes sharing one queue) implement it with the same SQL wherever the two
+//! dialects agree, and with the same migration versions.
+
+mod error;
+mod postgres;
+mod records;
+mod shared;
+mod sqlite;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ferry_model::Role;
+use uuid::Uuid;
+
+pub use error::{DbError, Result};
+pub use postgres::PgStore;
+pub use records::{AuditEvent, NewAuditEvent, NewUser, SessionRow, UserRecord};
+pub use sqlite::SqliteStore;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Dialect {
+    /// `sqlite` or `postgres`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// The dialect a database URL asks for, from its scheme.
+    ///
+    /// # Errors
+    /// [`DbError::InvalidUrl`] when the URL does not parse or names another database.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Dialect::Sqlite),
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            _ => Err(DbError::InvalidUrl(format!(
+                "expected a sqlite:// or postgres:// URL, got `{}`",
+                redact_url(url)
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything Ferry keeps in its database.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug + 'static {
+    /// Which database this is.
+    fn dialect(&self) -> Dialect;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Closes the connection pool; later calls fail.
+    async fn close(&self);
+
+    /// How many accounts exist.
+    async fn count_users(&self) -> Result<i64>;
+
+    /// How many accounts have each role (roles without accounts are left out).
+    async fn count_users_by_role(&self) -> Result<Vec<(Role, i64)>>;
+
+    /// Creates an account. The username must already be normalised.
+    ///
+    /// Fails with [`DbError::Conflict`] when the username is taken.
+    async fn create_user(&self, new: &NewUser) -> Result<UserRecord>;
+
+    /// Creates the first account, only while no account exists at all.
+    ///
+    /// Fails with [`DbError::Conflict`] once any account exists, so first-run setup
+    /// happens once even when two browsers try at the same moment.
+    async fn create_first_user(&self, new: &NewUser) -> Result<UserRecord>;
+
+    /// One account by id.
+    async fn user_by_id(&self, id: Uuid) -> Result<UserRecord>;
+
+    /// One account by its (normalised) username.
+    async fn user_by_username(&self, username: &str) -> Result<UserRecord>;
+
+    /// Every account, ordered by username.
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+
+    /// Notes a successful sign-in.
+    async fn record_login(&self, id: Uuid, at: DateTime<Utc>) -> Result<()>;
+
+    /// Changes an account's role.
+    async fn set_user_role(&self, id: Uuid, role: Role, at: DateTime<Utc>) -> Result<()>;
+
+    /// Enables or disables an account.
+    async fn set_user_disabled(&self, id: Uuid, disabled: bool, at: DateTime<Utc>) -> Result<()>;
+
+    /// A session by id, if it exists and expires after `now` (unix seconds).
+    async fn session_load(&self, id: &str, now: i64) -> Result<Option<SessionRow>>;
+
+    /// Inserts a session only if its id is new; returns whether it was inserted.
+    async fn session_create(&self, row: &SessionRow) -> Result<bool>;
+
+    /// Inserts or replaces a session.
+    async fn session_save(&self, row: &SessionRow) -> Result<()>;
+
+    /// Deletes a session; deleting a missing one is not an error.
+    async fn session_delete(&self, id: &str) -> Result<()>;
+
+    /// Deletes sessions that expired at or before `now`; returns how many.
+    async fn session_delete_expired(&self, now: i64) -> Result<u64>;
+
+    /// Sessions that expire after `now`.
+    async fn count_active_sessions(&self, now: i64) -> Result<i64>;
+
+    /// Appends to the audit log.
+    async fn append_audit(&self, event: &NewAuditEvent) -> Result<AuditEvent>;
+
+    /// The newest audit entries first.
+    async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEvent>>;
+
+    /// How many audit entries exist.
+    async fn count_audit(&self) -> Result<i64>;
+}
+
+/// Opens the database a URL names, creating (SQLite) and migrating it.
+///
+/// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+///
+/// # Errors
+/// [`DbError::InvalidUrl`] for a URL of another kind; [`DbError::Unavailable`] when the
+/// database cannot be reached or created; [`DbError::Migration`] when migrating fails.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    Ok(match Dialect::from_url(url)? {
+        Dialect::Sqlite => Arc::new(SqliteStore::connect(url).await?),
+        Dialect::Postgres => Arc::new(PgStore::connect(url).await?),
+    })
+}
+
+/// A database URL with any password replaced by `***`, for logs and errors.
+#[must_use]
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("***")).is_ok() {
+                parsed.to_string()
+            } else {
+                "<unprintable url>".to_owned()
+            }
+        }
+        Ok(parsed) => parsed.to_string(),
+        // An unparsable URL may still hold a password: show only its scheme.
+        Err(_) => match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "<unparsable url>".to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_follows_the_scheme() {
+        assert_eq!(Dialect::from_url("sqlite://data/ferry.db").unwrap(), Dialect::Sqlite);
+        assert_eq!(Dialect::from_url("postgres://u@h/db").unwrap(), Dialect::Postgres);
+        assert_eq!(Dialect::from_url("postgresql://u@h/db").unwrap(), Dialect::Postgres);
+        let err = Dialect::from_url("mysql://root:hunter2@h/db").unwrap_err().to_string();
+        assert!(err.contains("sqlite:// or postgres://"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_reach_printed_urls() {
+        let shown = redact_url("postgres://ferry:s3cret@db.example:5432/ferry");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert!(!redact_url("postgres://ferry:s3cret@[bad/x").contains("s3cret"));
+    }
+}

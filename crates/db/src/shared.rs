@@ -1,0 +1,312 @@
+//! The SQL both dialects share. `shared_store!` expands to the whole [`Store`]
+//! implementation for one pool type; the SQL text is identical for SQLite and
+//! PostgreSQL (`$n` placeholders work in both through sqlx), and only the column
+//! types behind the values differ, which the migrations take care of.
+//!
+//! [`Store`]: crate::Store
+
+/// Expands to `impl Store for $store`, where `$store` has a `pool` field of a sqlx pool.
+macro_rules! shared_store {
+    ($store:ty, $dialect:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn dialect(&self) -> $crate::Dialect {
+                $dialect
+            }
+
+            async fn ping(&self) -> $crate::Result<()> {
+                sqlx::query("select 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn count_users(&self) -> $crate::Result<i64> {
+                let row = sqlx::query(r#"select count(*) as n from "user""#)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(sqlx::Row::try_get(&row, "n")?)
+            }
+
+            async fn count_users_by_role(&self) -> $crate::Result<Vec<(ferry_model::Role, i64)>> {
+                let rows = sqlx::query(
+                    r#"select role, count(*) as n from "user" group by role order by role"#,
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let role: String = sqlx::Row::try_get(row, "role")?;
+                        let n: i64 = sqlx::Row::try_get(row, "n")?;
+                        Ok((parse_role(&role)?, n))
+                    })
+                    .collect()
+            }
+
+            async fn create_user(&self, new: &$crate::NewUser) -> $crate::Result<$crate::UserRecord> {
+                let now = chrono::Utc::now();
+                let id = uuid::Uuid::now_v7();
+                sqlx::query(
+                    r#"insert into "user" (user_id, username, password_hash, role, disabled, created_at, updated_at)
+                       values ($1, $2, $3, $4, false, $5, $5)"#,
+                )
+                .bind(id)
+                .bind(&new.username)
+                .bind(&new.password_hash)
+                .bind(new.role.as_str())
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                self.user_by_id(id).await
+            }
+
+            async fn create_first_user(&self, new: &$crate::NewUser) -> $crate::Result<$crate::UserRecord> {
+                let now = chrono::Utc::now();
+                let id = uuid::Uuid::now_v7();
+                let mut tx = self.pool.begin().await?;
+                lock_users_for_setup(&mut tx).await?;
+                let done = sqlx::query(
+                    r#"insert into "user" (user_id, username, password_hash, role, disabled, created_at, updated_at)
+                       select $1, $2, $3, $4, false, $5, $5
+                       where not exists (select 1 from "user")"#,
+                )
+                .bind(id)
+                .bind(&new.username)
+                .bind(&new.password_hash)
+                .bind(new.role.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::DbError::Conflict {
+                        constraint: "first user already exists".to_owned(),
+                    });
+                }
+                tx.commit().await?;
+                self.user_by_id(id).await
+            }
+
+            async fn user_by_id(&self, id: uuid::Uuid) -> $crate::Result<$crate::UserRecord> {
+                let row = sqlx::query(r#"select * from "user" where user_id = $1"#)
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                user_from_row(&row)
+            }
+
+            async fn user_by_username(&self, username: &str) -> $crate::Result<$crate::UserRecord> {
+                let row = sqlx::query(r#"select * from "user" where username = $1"#)
+                    .bind(username)
+                    .fetch_one(&self.pool)
+                    .await?;
+                user_from_row(&row)
+            }
+
+            async fn list_users(&self) -> $crate::Result<Vec<$crate::UserRecord>> {
+                let rows = sqlx::query(r#"select * from "user" order by username"#)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn record_login(&self, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> $crate::Result<()> {
+                let done = sqlx::query(r#"update "user" set last_login_at = $2 where user_id = $1"#)
+                    .bind(id)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn set_user_role(
+                &self,
+                id: uuid::Uuid,
+                role: ferry_model::Role,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query(r#"update "user" set role = $2, updated_at = $3 where user_id = $1"#)
+                    .bind(id)
+                    .bind(role.as_str())
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn set_user_disabled(
+                &self,
+                id: uuid::Uuid,
+                disabled: bool,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query(r#"update "user" set disabled = $2, updated_at = $3 where user_id = $1"#)
+                    .bind(id)
+                    .bind(disabled)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn session_load(&self, id: &str, now: i64) -> $crate::Result<Option<$crate::SessionRow>> {
+                let row = sqlx::query(
+                    "select session_id, data, expires_at from session where session_id = $1 and expires_at > $2",
+                )
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok($crate::SessionRow {
+                        id: sqlx::Row::try_get(&row, "session_id")?,
+                        data: sqlx::Row::try_get(&row, "data")?,
+                        expires_at: sqlx::Row::try_get(&row, "expires_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn session_create(&self, row: &$crate::SessionRow) -> $crate::Result<bool> {
+                let done = sqlx::query(
+                    "insert into session (session_id, data, expires_at) values ($1, $2, $3)
+                     on conflict (session_id) do nothing",
+                )
+                .bind(&row.id)
+                .bind(&row.data)
+                .bind(row.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn session_save(&self, row: &$crate::SessionRow) -> $crate::Result<()> {
+                sqlx::query(
+                    "insert into session (session_id, data, expires_at) values ($1, $2, $3)
+                     on conflict (session_id) do update set data = excluded.data, expires_at = excluded.expires_at",
+                )
+                .bind(&row.id)
+                .bind(&row.data)
+                .bind(row.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session_delete(&self, id: &str) -> $crate::Result<()> {
+                sqlx::query("delete from session where session_id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session_delete_expired(&self, now: i64) -> $crate::Result<u64> {
+                let done = sqlx::query("delete from session where expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn count_active_sessions(&self, now: i64) -> $crate::Result<i64> {
+                let row = sqlx::query("select count(*) as n from session where expires_at > $1")
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(sqlx::Row::try_get(&row, "n")?)
+            }
+
+            async fn append_audit(&self, event: &$crate::NewAuditEvent) -> $crate::Result<$crate::AuditEvent> {
+                let stored = $crate::AuditEvent {
+                    id: uuid::Uuid::now_v7(),
+                    occurred_at: chrono::Utc::now(),
+                    actor_user_id: event.actor_user_id,
+                    actor_name: event.actor_name.clone(),
+                    source_addr: event.source_addr.clone(),
+                    action: event.action.clone(),
+                    target: event.target.clone(),
+                    detail: event.detail.clone(),
+                };
+                sqlx::query(
+                    "insert into audit_event
+                       (audit_event_id, occurred_at, actor_user_id, actor_name, source_addr, action, target, detail)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(stored.id)
+                .bind(stored.occurred_at)
+                .bind(stored.actor_user_id)
+                .bind(&stored.actor_name)
+                .bind(&stored.source_addr)
+                .bind(&stored.action)
+                .bind(&stored.target)
+                .bind(&stored.detail)
+                .execute(&self.pool)
+                .await?;
+                Ok(stored)
+            }
+
+            async fn list_audit(&self, limit: i64) -> $crate::Result<Vec<$crate::AuditEvent>> {
+                let rows = sqlx::query("select * from audit_event order by audit_event_id desc limit $1")
+                    .bind(limit.clamp(0, 10_000))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::AuditEvent {
+                            id: sqlx::Row::try_get(row, "audit_event_id")?,
+                            occurred_at: sqlx::Row::try_get(row, "occurred_at")?,
+                            actor_user_id: sqlx::Row::try_get(row, "actor_user_id")?,
+                            actor_name: sqlx::Row::try_get(row, "actor_name")?,
+                            source_addr: sqlx::Row::try_get(row, "source_addr")?,
+                            action: sqlx::Row::try_get(row, "action")?,
+                            target: sqlx::Row::try_get(row, "target")?,
+                            detail: sqlx::Row::try_get(row, "detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_audit(&self) -> $crate::Result<i64> {
+                let row = sqlx::query("select count(*) as n from audit_event")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(sqlx::Row::try_get(&row, "n")?)
+            }
+        }
+
+        fn parse_role(text: &str) -> $crate::Result<ferry_model::Role> {
+            text.parse().map_err(|e: ferry_model::account::UnknownRole| $crate::DbError::Corrupt(e.to_string()))
+        }
+
+        fn expect_one(rows: u64) -> $crate::Result<()> {
+            if rows == 0 { Err($crate::DbError::NotFound) } else { Ok(()) }
+        }
+
+        fn user_from_row<R>(row: &R) -> $crate::Result<$crate::UserRecord>
+        where
+            R: sqlx::Row,
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            let role: String = row.try_get("role")?;
+            Ok($crate::UserRecord {
+                user: ferry_model::UserSummary {
+                    id: row.try_get("user_id")?,
+                    username: row.try_get("username")?,
+                    role: parse_role(&role)?,
+                    disabled: row.try_get("disabled")?,
+                    created_at: row.try_get("created_at")?,
+                    last_login_at: row.try_get("last_login_at")?,
+                },
+                password_hash: row.try_get("password_hash")?,
+            })
+        }
+    };
+}
+
+pub(crate) use shared_store;

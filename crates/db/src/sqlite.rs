@@ -1,0 +1,48 @@
+//! The SQLite store: one file, no set-up, the default.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::shared::shared_store;
+use crate::{DbError, Dialect, Result};
+
+/// Ferry's state in a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the SQLite database at `url`.
+    ///
+    /// # Errors
+    /// [`DbError::InvalidUrl`] for a malformed URL, [`DbError::Unavailable`] when the
+    /// file cannot be opened or created, [`DbError::Migration`] when migrating fails.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| DbError::InvalidUrl(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| DbError::Unavailable(format!("cannot open SQLite database: {e}")))?;
+        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// SQLite serialises writers: the insert-if-empty in one transaction is enough.
+async fn lock_users_for_setup(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    Ok(())
+}
+
+shared_store!(SqliteStore, Dialect::Sqlite);

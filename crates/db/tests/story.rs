@@ -1,0 +1,157 @@
+//! One story over the `Store` interface, told against SQLite always and against
+//! PostgreSQL when `TEST_DATABASE_URL` names one (each run in a fresh schema).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use ferry_db::{DbError, Dialect, NewAuditEvent, NewUser, SessionRow, Store};
+use ferry_model::Role;
+
+fn new_user(name: &str, role: Role) -> NewUser {
+    NewUser {
+        username: name.to_owned(),
+        password_hash: format!("$argon2id$fake${name}"),
+        role,
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 0);
+
+    // First-run setup happens once.
+    let admin = store
+        .create_first_user(&new_user("admin", Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(admin.user.username, "admin");
+    assert_eq!(admin.user.role, Role::Admin);
+    assert!(!admin.user.disabled);
+    assert!(admin.user.last_login_at.is_none());
+    let again = store.create_first_user(&new_user("intruder", Role::Admin)).await;
+    assert!(matches!(again, Err(DbError::Conflict { .. })), "{again:?}");
+    assert!(store.user_by_username("intruder").await.unwrap_err().is_not_found());
+
+    // Usernames are unique.
+    let viewer = store.create_user(&new_user("vera", Role::Viewer)).await.unwrap();
+    let dup = store.create_user(&new_user("vera", Role::Operator)).await;
+    assert!(dup.as_ref().is_err_and(DbError::is_conflict), "{dup:?}");
+    store.create_user(&new_user("otto", Role::Operator)).await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 3);
+    let by_role = store.count_users_by_role().await.unwrap();
+    for role in Role::ALL {
+        assert_eq!(by_role.iter().find(|(r, _)| *r == role).map(|(_, n)| *n), Some(1), "{role}");
+    }
+    let names: Vec<_> = store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user.username)
+        .collect();
+    assert_eq!(names, ["admin", "otto", "vera"]);
+
+    // Reads give back what was written, hash included.
+    let found = store.user_by_id(viewer.user.id).await.unwrap();
+    assert_eq!(found, viewer);
+    assert_eq!(found.password_hash, "$argon2id$fake$vera");
+    assert!(!format!("{found:?}").contains("fake$vera"), "Debug must hide the hash");
+
+    // Sign-in time, role and disabling.
+    let at = Utc::now();
+    store.record_login(admin.user.id, at).await.unwrap();
+    let seen = store.user_by_id(admin.user.id).await.unwrap().user.last_login_at.unwrap();
+    assert!((seen - at).num_milliseconds().abs() < 1, "{seen} vs {at}");
+    store.set_user_role(viewer.user.id, Role::Operator, at).await.unwrap();
+    store.set_user_disabled(viewer.user.id, true, at).await.unwrap();
+    let changed = store.user_by_username("vera").await.unwrap();
+    assert_eq!(changed.user.role, Role::Operator);
+    assert!(changed.user.disabled);
+    let missing = store.set_user_role(uuid::Uuid::now_v7(), Role::Admin, at).await;
+    assert!(missing.is_err_and(|e| e.is_not_found()));
+
+    // Sessions: create once, save, load until expiry, delete.
+    let now = Utc::now().timestamp();
+    let row = SessionRow { id: "s1".into(), data: r#"{"user_id":"x"}"#.into(), expires_at: now + 60 };
+    assert!(store.session_create(&row).await.unwrap());
+    assert!(!store.session_create(&row).await.unwrap(), "ids never collide silently");
+    assert_eq!(store.session_load("s1", now).await.unwrap(), Some(row.clone()));
+    let updated = SessionRow { data: "{}".into(), ..row.clone() };
+    store.session_save(&updated).await.unwrap();
+    assert_eq!(store.session_load("s1", now).await.unwrap(), Some(updated));
+    assert_eq!(store.session_load("s1", now + 60).await.unwrap(), None, "expired");
+    let old = SessionRow { id: "s2".into(), data: "{}".into(), expires_at: now - 1 };
+    store.session_save(&old).await.unwrap();
+    assert_eq!(store.count_active_sessions(now).await.unwrap(), 1);
+    assert_eq!(store.session_delete_expired(now).await.unwrap(), 1);
+    store.session_delete("s1").await.unwrap();
+    store.session_delete("never-existed").await.unwrap();
+    assert_eq!(store.count_active_sessions(now).await.unwrap(), 0);
+
+    // The audit log keeps order and content.
+    for action in ["user.sign_in", "user.created"] {
+        store
+            .append_audit(&NewAuditEvent {
+                actor_user_id: Some(admin.user.id),
+                actor_name: "admin".into(),
+                source_addr: Some("127.0.0.1".into()),
+                action: action.into(),
+                target: Some("vera".into()),
+                detail: "<b>not html</b>".into(),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_audit().await.unwrap(), 2);
+    let log = store.list_audit(10).await.unwrap();
+    assert_eq!(log[0].action, "user.created", "newest first");
+    assert_eq!(log[1].action, "user.sign_in");
+    assert_eq!(log[0].detail, "<b>not html</b>");
+    assert_eq!(log[0].actor_user_id, Some(admin.user.id));
+    assert_eq!(store.list_audit(1).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ferry.db").display());
+    let store = ferry_db::connect(&url).await.unwrap();
+    assert_eq!(store.dialect(), Dialect::Sqlite);
+    story(store.clone()).await;
+    store.close().await;
+
+    // Reopening migrates nothing twice and keeps the data.
+    let reopened = ferry_db::connect(&url).await.unwrap();
+    assert_eq!(reopened.count_users().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn postgres_story() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED postgres_story: TEST_DATABASE_URL is not set (scripts/test.sh sets it when PostgreSQL answers)");
+        return;
+    };
+    let schema = format!("ferry_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("create schema {schema}")).execute(&admin).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = ferry_db::connect(&url).await.unwrap();
+    assert_eq!(store.dialect(), Dialect::Postgres);
+    story(store.clone()).await;
+    store.close().await;
+    let reopened = ferry_db::connect(&url).await.unwrap();
+    assert_eq!(reopened.count_users().await.unwrap(), 3);
+    reopened.close().await;
+    sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_a_clear_error() {
+    // Port 1 on loopback: nothing listens there.
+    let err = ferry_db::connect("postgres://ferry:secret@127.0.0.1:1/ferry").await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DbError::Unavailable(_)), "{err:?}");
+    assert!(text.contains("127.0.0.1:1"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}

@@ -1,0 +1,53 @@
+//! What the dashboard shows and what the server pushes over the websocket.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Figures the dashboard reads from the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardCounts {
+    /// Accounts, enabled or not.
+    pub users: i64,
+    /// Accounts per role: admins, operators, viewers.
+    pub admins: i64,
+    /// Operators.
+    pub operators: i64,
+    /// Viewers.
+    pub viewers: i64,
+    /// Sessions that have not expired.
+    pub active_sessions: i64,
+    /// Entries in the audit log.
+    pub audit_events: i64,
+    /// Which database holds the state: `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// A message the server sends on `/ws`. Messages are hints: the page refetches the
+/// real state through a server function whenever it (re)connects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    /// Sent once a second: the server's clock and a counter since the socket opened.
+    Heartbeat {
+        /// The server's time.
+        server_time: DateTime<Utc>,
+        /// Increases by one with every heartbeat on this socket.
+        seq: u64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeat_is_tagged_json() {
+        let msg = LiveMessage::Heartbeat {
+            server_time: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            seq: 7,
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        assert!(text.contains("\"type\":\"heartbeat\""), "{text}");
+        assert_eq!(serde_json::from_str::<LiveMessage>(&text).unwrap(), msg);
+    }
+}

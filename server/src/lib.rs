@@ -1,0 +1,195 @@
+//! The `ferry` binary's library: configuration, start-up, the router, sessions and
+//! the live channel. `main.rs` only parses the command line and calls in here.
+
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod guard;
+pub mod origin;
+pub mod routes;
+pub mod session_store;
+pub mod state;
+pub mod telemetry;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ssr::{AppState, ConsoleSettings};
+use ferry_db::Store;
+use leptos::prelude::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::routes::RouterOptions;
+use crate::state::ServerState;
+
+/// Why Ferry could not start; printed as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid.
+    #[error("configuration error: {0}")]
+    Config(#[from] config::ConfigError),
+    /// The data directory cannot be created or written.
+    #[error("data directory {path}: {reason}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The database cannot be opened, reached or migrated.
+    #[error("{0}")]
+    Database(#[from] ferry_db::DbError),
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Creates the data directory if needed and proves it is writable.
+///
+/// # Errors
+/// [`StartError::DataDir`] naming the directory and the reason.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |reason: String| StartError::DataDir { path: dir.display().to_string(), reason };
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(format!(".ferry-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
+    std::fs::remove_file(&probe).map_err(|e| fail(format!("not writable: {e}")))?;
+    Ok(())
+}
+
+/// Opens the configured database, preparing the data directory for SQLite.
+///
+/// # Errors
+/// [`StartError::DataDir`] or [`StartError::Database`].
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    prepare_data_dir(&config.data_dir)?;
+    Ok(ferry_db::connect(&config.database_url()).await?)
+}
+
+/// Leptos's options for this configuration.
+#[must_use]
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // LEPTOS_* variables (cargo-leptos sets them) apply first; Ferry's own keys win.
+    let mut options = leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("ferry").build());
+    options.output_name = "ferry".into();
+    options.site_root = config.server.site_root.to_string_lossy().into();
+    options.site_pkg_dir = "pkg".into();
+    options.site_addr = config.server.listen;
+    options
+}
+
+/// Builds the router for a store and configuration (used by `serve` and by tests).
+pub fn build_router(config: &Config, store: Arc<dyn Store>, shutdown: watch::Receiver<bool>) -> axum::Router {
+    let state = ServerState {
+        app: AppState {
+            leptos_options: leptos_options(config),
+            store,
+            settings: Arc::new(ConsoleSettings { secure_cookies: config.secure_cookies() }),
+        },
+        shutdown,
+        public_origin: config.server.public_url.as_ref().map(origin::origin_of),
+    };
+    routes::router(state, RouterOptions {
+        secure_cookies: config.secure_cookies(),
+        idle_minutes: config.session.idle_minutes,
+    })
+}
+
+/// Binds the listen address, saying clearly when it is taken.
+///
+/// # Errors
+/// [`StartError::Listen`].
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|e| StartError::Listen {
+        addr,
+        reason: if e.kind() == std::io::ErrorKind::AddrInUse {
+            "the address is already in use (is another Ferry running?)".to_owned()
+        } else {
+            e.to_string()
+        },
+    })
+}
+
+/// Runs the console until SIGINT or SIGTERM.
+///
+/// # Errors
+/// [`StartError`] when start-up fails; serving errors are logged.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let store = open_store(&config).await?;
+    let site = config.server.site_root.join("pkg").join("ferry.wasm");
+    if !site.is_file() {
+        tracing::warn!(
+            site_root = %config.server.site_root.display(),
+            "the console's browser files are missing; run scripts/build-site.sh (pages will render but not hydrate)"
+        );
+    }
+    let listener = bind(config.server.listen).await?;
+    let sessions = session_store::DbSessionStore::new(store.clone());
+    let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let router = build_router(&config, store.clone(), shutdown_rx);
+    tracing::info!(
+        address = %format!("http://{}", config.server.listen),
+        database = %ferry_db::redact_url(&config.database_url()),
+        "Ferry is ready"
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing open requests");
+            let _ = shutdown_tx.send(true);
+            let _ = stop_tx.send(());
+        });
+    // Open requests get ten seconds after the signal; then Ferry stops regardless.
+    let deadline = async {
+        if stop_rx.await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => if let Err(e) = result { tracing::error!(error = %e, "server error") },
+        () = deadline => tracing::warn!("open requests did not finish within 10 s; stopping anyway"),
+    }
+    cleanup.abort();
+    store.close().await;
+    tracing::info!("Ferry stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
