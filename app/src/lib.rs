@@ -44,6 +44,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, after hydration: tests wait for this flag.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        let _ = js_sys::Reflect::set(&window(), &"__ferry_hydrated".into(), &true.into());
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/ferry.css" />
         <Title formatter=|page: String| if page.is_empty() { "Ferry".to_owned() } else { format!("{page} · Ferry") } />

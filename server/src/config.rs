@@ -138,7 +138,8 @@ impl Config {
                 return Err(ConfigError(format!("config file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None => figment = figment.merge(Toml::file_exact("ferry.toml")),
+            None if Path::new("ferry.toml").is_file() => figment = figment.merge(Toml::file_exact("ferry.toml")),
+            None => {}
         }
         // Single underscores stay inside a key (`FERRY__LOG__FORMAT` → `log.format`,
         // `FERRY__DATA_DIR` → `data_dir`).

@@ -37,6 +37,8 @@ pub fn router(state: ServerState, options: RouterOptions) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(options.secure_cookies)
         .with_path("/")
+        // Saving on every request moves the stored expiry along with the cookie's.
+        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(options.idle_minutes))));
 
     let app_state = state.app.clone();

@@ -1,0 +1,256 @@
+//! The server over real HTTP on a loopback port: probes, the page guard, sign-in,
+//! setup, roles, sessions and the live channel. Told against SQLite always and
+//! against PostgreSQL when `TEST_DATABASE_URL` names one.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ferry_db::Store;
+use ferry_server::config::{Config, Overrides};
+use futures::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Ferry {
+    base: String,
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    _shutdown: watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(database_url: Option<String>) -> Ferry {
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = Overrides {
+        data_dir: Some(dir.path().to_owned()),
+        database_url,
+        ..Overrides::default()
+    };
+    let config = Config::load(None, &overrides).unwrap();
+    let store = ferry_server::open_store(&config).await.unwrap();
+    let (tx, rx) = watch::channel(false);
+    let router = ferry_server::build_router(&config, store.clone(), rx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    Ferry { base: format!("http://{addr}"), addr, store, _shutdown: tx, _dir: dir }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post_form(c: &reqwest::Client, ferry: &Ferry, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let res = c.post(format!("{}{path}", ferry.base)).form(form).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ferry_session="))
+        .map(str::to_owned)
+}
+
+async fn story(ferry: Ferry) {
+    let c = client();
+    let url = |p: &str| format!("{}{p}", ferry.base);
+
+    // Probes.
+    let res = c.get(url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.get(url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(ferry.store.dialect().as_str()));
+
+    // With no account, every page leads to setup.
+    for path in ["/", "/settings", "/login"] {
+        let res = c.get(url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(res.headers()[LOCATION], "/setup", "{path}");
+    }
+    let res = c.get(url("/setup")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Create administrator"), "setup page renders on the server");
+    assert!(html.contains("/pkg/ferry.js"), "and loads the wasm bundle");
+
+    // Malformed setup input: field-level messages, never a 500.
+    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "admin"), ("password", "short"), ("confirm", "short")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("\"field\":\"password\""), "{body}");
+    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "<b>x</b>"), ("password", "long enough 1"), ("confirm", "long enough 1")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("\"field\":\"username\""), "{body}");
+    let (status, body) = post_form(&c, &ferry, "/api/setup", &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "missing fields: {body}");
+    let res = c
+        .post(url("/api/setup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username[=%%%&&password[]=1")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "garbage form: {}", res.status());
+    assert_eq!(ferry.store.count_users().await.unwrap(), 0, "nothing was created");
+
+    // Setup creates the administrator and signs in with an HttpOnly, SameSite cookie.
+    let res = c
+        .post(url("/api/setup"))
+        .form(&[("username", "Admin"), ("password", "correct horse battery"), ("confirm", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = session_cookie(&res).expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let res = c.get(url("/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign out") && html.contains("Dashboard"));
+    let stolen = cookie.split(';').next().unwrap().to_owned();
+
+    // Setup is one-time.
+    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "second"), ("password", "correct horse battery"), ("confirm", "correct horse battery")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let res = c.get(url("/setup")).send().await.unwrap();
+    assert_eq!(res.headers()[LOCATION], "/");
+
+    // The dashboard's figures come from the database.
+    let res = c.post(url("/api/dashboard/counts")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let counts: ferry_model::DashboardCounts = res.json().await.unwrap();
+    assert_eq!((counts.users, counts.admins, counts.viewers), (1, 1, 0));
+    assert_eq!(counts.database, ferry.store.dialect().as_str());
+    assert!(counts.active_sessions >= 1);
+
+    // Administrators add users; names are unique.
+    let viewer = [("username", "vera"), ("password", "viewer password"), ("confirm", "viewer password"), ("role", "viewer")];
+    let (status, body) = post_form(&c, &ferry, "/api/users/create", &viewer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post_form(&c, &ferry, "/api/users/create", &viewer).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("taken"), "{body}");
+    let (status, body) = post_form(&c, &ferry, "/api/users/create", &[("username", "x1"), ("password", "viewer password"), ("confirm", "viewer password"), ("role", "root")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("\"field\":\"role\""), "{body}");
+
+    // Sign out ends the session on the server: the old cookie is worthless.
+    let (status, _) = post_form(&c, &ferry, "/api/logout", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let replay = client();
+    let res = replay.get(url("/settings")).header(COOKIE, &stolen).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/login?next=%2Fsettings");
+    let res = replay.post(url("/api/dashboard/counts")).header(COOKIE, &stolen).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Wrong password and unknown user read the same.
+    let (s1, wrong) = post_form(&c, &ferry, "/api/login", &[("username", "admin"), ("password", "nope nope nope")]).await;
+    let (s2, unknown) = post_form(&c, &ferry, "/api/login", &[("username", "ghost"), ("password", "nope nope nope")]).await;
+    assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(wrong, unknown);
+    assert!(wrong.contains("Wrong username or password."), "{wrong}");
+    let (status, _) = post_form(&c, &ferry, "/api/login", &[("username", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A viewer signs in (with a fresh session id) and cannot do admin work.
+    let v = client();
+    let res = v
+        .post(url("/api/login"))
+        .form(&[("username", "vera"), ("password", "viewer password"), ("next", "//evil.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "\"/\"", "next never leaves the site");
+    let (status, body) = post_form(&v, &ferry, "/api/users/create", &[("username", "mallory"), ("password", "mallory password"), ("confirm", "mallory password"), ("role", "admin")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(ferry.store.user_by_username("mallory").await.unwrap_err().is_not_found());
+    let res = v.post(url("/api/users/list")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "viewers may look");
+
+    // The audit log saw it all, without secrets.
+    let log = ferry.store.list_audit(100).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    for expected in ["user.created", "user.sign_in", "user.sign_out", "user.sign_in_failed"] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    assert!(log.iter().all(|e| !e.detail.contains("password") || e.detail.contains("wrong")));
+
+    live_channel(&ferry, &v).await;
+}
+
+async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {
+    let ws_url = format!("ws://{}/ws", ferry.addr);
+    let origin = ferry.base.clone();
+
+    // Without a session: refused.
+    let mut req = ws_url.as_str().into_client_request().unwrap();
+    req.headers_mut().insert(ORIGIN, origin.parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req).await.unwrap_err().to_string();
+    assert!(err.contains("401"), "{err}");
+
+    // A session cookie, from a real sign-in.
+    let res = signed_in
+        .post(format!("{}/api/login", ferry.base))
+        .form(&[("username", "vera"), ("password", "viewer password")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = session_cookie(&res).unwrap().split(';').next().unwrap().to_owned();
+
+    // Another site's page: refused even with the cookie.
+    let mut req = ws_url.as_str().into_client_request().unwrap();
+    req.headers_mut().insert(ORIGIN, "http://evil.example".parse().unwrap());
+    req.headers_mut().insert(COOKIE, cookie.parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req).await.unwrap_err().to_string();
+    assert!(err.contains("403"), "{err}");
+
+    // Same origin with a session: heartbeats with a rising sequence.
+    let mut req = ws_url.as_str().into_client_request().unwrap();
+    req.headers_mut().insert(ORIGIN, origin.parse().unwrap());
+    req.headers_mut().insert(COOKIE, cookie.parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut seqs = Vec::new();
+    while seqs.len() < 2 {
+        let msg = socket.next().await.unwrap().unwrap();
+        let text = msg.into_text().unwrap();
+        let ferry_model::LiveMessage::Heartbeat { seq, .. } = serde_json::from_str(&text).unwrap();
+        seqs.push(seq);
+    }
+    assert_eq!(seqs, [1, 2]);
+}
+
+#[tokio::test]
+async fn sqlite_server_story() {
+    story(start(None).await).await;
+}
+
+#[tokio::test]
+async fn postgres_server_story() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED postgres_server_story: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let schema = format!("ferry_srv_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("create schema {schema}")).execute(&admin).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    story(start(Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))).await).await;
+    sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
+}
