@@ -47,10 +47,7 @@ impl AppError {
     /// A field-level error.
     #[must_use]
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        AppError::Invalid { field: field.to_owned(), message: message.into() }
     }
 
     /// The message for `field`, if this error is about that field.
@@ -86,9 +83,7 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(detail) => {
                 AppError::Request(format!("The form could not be read: {detail}"))
             }
-            ServerFnErrorErr::MissingArg(name) => {
-                AppError::Request(format!("The form is missing `{name}`."))
-            }
+            ServerFnErrorErr::MissingArg(name) => AppError::Request(format!("The form is missing `{name}`.")),
             ServerFnErrorErr::Request(detail) => AppError::Request(format!(
                 "Ferry did not answer ({detail}). Check your connection and try again."
             )),

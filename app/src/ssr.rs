@@ -66,9 +66,7 @@ pub fn state() -> Result<AppState, AppError> {
 /// # Errors
 /// [`AppError::Internal`] when the session layer is missing.
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| internal(format!("session unavailable: {e}")))
+    leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("session unavailable: {e}")))
 }
 
 /// The client's address, when the server was started with connection info.
@@ -85,10 +83,8 @@ pub async fn client_addr() -> Option<String> {
 /// # Errors
 /// [`AppError::Unavailable`] or [`AppError::Internal`] when the lookup fails.
 pub async fn user_of_session(store: &dyn Store, session: &Session) -> Result<Option<UserSummary>, AppError> {
-    let id: Option<Uuid> = session
-        .get(USER_ID_KEY)
-        .await
-        .map_err(|e| internal(format!("session read failed: {e}")))?;
+    let id: Option<Uuid> =
+        session.get(USER_ID_KEY).await.map_err(|e| internal(format!("session read failed: {e}")))?;
     let Some(id) = id else { return Ok(None) };
     match store.user_by_id(id).await {
         Ok(record) if !record.user.disabled => Ok(Some(record.user)),
@@ -106,9 +102,7 @@ pub async fn user_of_session(store: &dyn Store, session: &Session) -> Result<Opt
 pub async fn require(needed: Role) -> Result<Caller, AppError> {
     let state = state()?;
     let session = session().await?;
-    let user = user_of_session(state.store.as_ref(), &session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = user_of_session(state.store.as_ref(), &session).await?.ok_or(AppError::Unauthenticated)?;
     if !user.role.allows(needed) {
         return Err(AppError::Forbidden(needed));
     }
@@ -147,7 +141,9 @@ pub fn internal(detail: impl std::fmt::Display) -> AppError {
 pub fn db_error(err: DbError) -> AppError {
     match err {
         DbError::NotFound => AppError::NotFound("That record".to_owned()),
-        DbError::Conflict { constraint } => AppError::Conflict(format!("That conflicts with existing data ({constraint}).")),
+        DbError::Conflict { constraint } => {
+            AppError::Conflict(format!("That conflicts with existing data ({constraint})."))
+        }
         DbError::Unavailable(detail) => {
             tracing::warn!(%detail, "database unavailable");
             AppError::Unavailable

@@ -22,8 +22,10 @@ pub enum AdminError {
 /// [`AdminError::Invalid`] when it cannot be read or the two entries differ.
 pub fn read_password() -> Result<String, AdminError> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").map_err(|e| AdminError::Invalid(e.to_string()))?;
-        let second = rpassword::prompt_password("Repeat: ").map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let first =
+            rpassword::prompt_password("Password: ").map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let second =
+            rpassword::prompt_password("Repeat: ").map_err(|e| AdminError::Invalid(e.to_string()))?;
         if first != second {
             return Err(AdminError::Invalid("the two passwords differ".to_owned()));
         }
@@ -41,7 +43,12 @@ pub fn read_password() -> Result<String, AdminError> {
 ///
 /// # Errors
 /// [`AdminError::Invalid`] for a bad name, role or password, or a taken name.
-pub async fn create_user(store: &dyn Store, username: &str, role: &str, password: String) -> Result<NewUserDone, AdminError> {
+pub async fn create_user(
+    store: &dyn Store,
+    username: &str,
+    role: &str,
+    password: String,
+) -> Result<NewUserDone, AdminError> {
     let username = validate_username(username).map_err(|e| AdminError::Invalid(format!("username: {e}")))?;
     let role: Role = role.parse().map_err(|e| AdminError::Invalid(format!("role: {e}")))?;
     validate_password(&password).map_err(|e| AdminError::Invalid(format!("password: {e}")))?;
@@ -52,7 +59,9 @@ pub async fn create_user(store: &dyn Store, username: &str, role: &str, password
         .create_user(&NewUser { username: username.clone(), password_hash: hash, role })
         .await
         .map_err(|e| match e {
-            ferry_db::DbError::Conflict { .. } => AdminError::Invalid(format!("username: `{username}` is taken")),
+            ferry_db::DbError::Conflict { .. } => {
+                AdminError::Invalid(format!("username: `{username}` is taken"))
+            }
             other => AdminError::Store(other),
         })?;
     let _ = store

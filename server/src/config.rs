@@ -138,7 +138,9 @@ impl Config {
                 return Err(ConfigError(format!("config file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("ferry.toml").is_file() => figment = figment.merge(Toml::file_exact("ferry.toml")),
+            None if Path::new("ferry.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("ferry.toml"))
+            }
             None => {}
         }
         // Single underscores stay inside a key (`FERRY__LOG__FORMAT` → `log.format`,
@@ -225,6 +227,7 @@ fn describe(err: &figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[expect(clippy::result_large_err, reason = "figment's Jail closures return its error type")]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -244,7 +247,10 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         Jail::expect_with(|jail| {
-            jail.create_file("ferry.toml", "data_dir = \"from-file\"\n[server]\nlisten = \"127.0.0.1:4000\"\n")?;
+            jail.create_file(
+                "ferry.toml",
+                "data_dir = \"from-file\"\n[server]\nlisten = \"127.0.0.1:4000\"\n",
+            )?;
             jail.set_env("FERRY__SERVER__LISTEN", "127.0.0.1:5000");
             jail.set_env("FERRY__LOG__FORMAT", "json");
             let config = Config::load(None, &Overrides::default()).unwrap();

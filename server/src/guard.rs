@@ -23,10 +23,7 @@ pub async fn pages(State(state): State<ServerState>, session: Session, req: Requ
         return next.run(req).await;
     }
     let store = state.app.store.as_ref();
-    let (user, users) = match (
-        app::ssr::user_of_session(store, &session).await,
-        store.count_users().await,
-    ) {
+    let (user, users) = match (app::ssr::user_of_session(store, &session).await, store.count_users().await) {
         (Ok(user), Ok(users)) => (user, users),
         _ => {
             return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database right now.")

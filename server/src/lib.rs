@@ -101,10 +101,10 @@ pub fn build_router(config: &Config, store: Arc<dyn Store>, shutdown: watch::Rec
         shutdown,
         public_origin: config.server.public_url.as_ref().map(origin::origin_of),
     };
-    routes::router(state, RouterOptions {
-        secure_cookies: config.secure_cookies(),
-        idle_minutes: config.session.idle_minutes,
-    })
+    routes::router(
+        state,
+        RouterOptions { secure_cookies: config.secure_cookies(), idle_minutes: config.session.idle_minutes },
+    )
 }
 
 /// Binds the listen address, saying clearly when it is taken.

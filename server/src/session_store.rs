@@ -73,7 +73,8 @@ impl SessionStore for DbSessionStore {
         let Some(row) = self.store.session_load(&session_id.to_string(), now).await.map_err(backend)? else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data =
+            serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = OffsetDateTime::from_unix_timestamp(row.expires_at)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *session_id, data, expiry_date }))

@@ -2,6 +2,8 @@
 //! setup, roles, sessions and the live channel. Told against SQLite always and
 //! against PostgreSQL when `TEST_DATABASE_URL` names one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,11 +25,7 @@ struct Ferry {
 
 async fn start(database_url: Option<String>) -> Ferry {
     let dir = tempfile::tempdir().unwrap();
-    let overrides = Overrides {
-        data_dir: Some(dir.path().to_owned()),
-        database_url,
-        ..Overrides::default()
-    };
+    let overrides = Overrides { data_dir: Some(dir.path().to_owned()), database_url, ..Overrides::default() };
     let config = Config::load(None, &overrides).unwrap();
     let store = ferry_server::open_store(&config).await.unwrap();
     let (tx, rx) = watch::channel(false);
@@ -35,22 +33,21 @@ async fn start(database_url: Option<String>) -> Ferry {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
     Ferry { base: format!("http://{addr}"), addr, store, _shutdown: tx, _dir: dir }
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn post_form(c: &reqwest::Client, ferry: &Ferry, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+async fn post_form(
+    c: &reqwest::Client,
+    ferry: &Ferry,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
     let res = c.post(format!("{}{path}", ferry.base)).form(form).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
@@ -88,10 +85,22 @@ async fn story(ferry: Ferry) {
     assert!(html.contains("/pkg/ferry.js"), "and loads the wasm bundle");
 
     // Malformed setup input: field-level messages, never a 500.
-    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "admin"), ("password", "short"), ("confirm", "short")]).await;
+    let (status, body) = post_form(
+        &c,
+        &ferry,
+        "/api/setup",
+        &[("username", "admin"), ("password", "short"), ("confirm", "short")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("\"field\":\"password\""), "{body}");
-    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "<b>x</b>"), ("password", "long enough 1"), ("confirm", "long enough 1")]).await;
+    let (status, body) = post_form(
+        &c,
+        &ferry,
+        "/api/setup",
+        &[("username", "<b>x</b>"), ("password", "long enough 1"), ("confirm", "long enough 1")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("\"field\":\"username\""), "{body}");
     let (status, body) = post_form(&c, &ferry, "/api/setup", &[]).await;
@@ -109,7 +118,11 @@ async fn story(ferry: Ferry) {
     // Setup creates the administrator and signs in with an HttpOnly, SameSite cookie.
     let res = c
         .post(url("/api/setup"))
-        .form(&[("username", "Admin"), ("password", "correct horse battery"), ("confirm", "correct horse battery")])
+        .form(&[
+            ("username", "Admin"),
+            ("password", "correct horse battery"),
+            ("confirm", "correct horse battery"),
+        ])
         .send()
         .await
         .unwrap();
@@ -125,7 +138,17 @@ async fn story(ferry: Ferry) {
     let stolen = cookie.split(';').next().unwrap().to_owned();
 
     // Setup is one-time.
-    let (status, body) = post_form(&c, &ferry, "/api/setup", &[("username", "second"), ("password", "correct horse battery"), ("confirm", "correct horse battery")]).await;
+    let (status, body) = post_form(
+        &c,
+        &ferry,
+        "/api/setup",
+        &[
+            ("username", "second"),
+            ("password", "correct horse battery"),
+            ("confirm", "correct horse battery"),
+        ],
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let res = c.get(url("/setup")).send().await.unwrap();
     assert_eq!(res.headers()[LOCATION], "/");
@@ -139,13 +162,29 @@ async fn story(ferry: Ferry) {
     assert!(counts.active_sessions >= 1);
 
     // Administrators add users; names are unique.
-    let viewer = [("username", "vera"), ("password", "viewer password"), ("confirm", "viewer password"), ("role", "viewer")];
+    let viewer = [
+        ("username", "vera"),
+        ("password", "viewer password"),
+        ("confirm", "viewer password"),
+        ("role", "viewer"),
+    ];
     let (status, body) = post_form(&c, &ferry, "/api/users/create", &viewer).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = post_form(&c, &ferry, "/api/users/create", &viewer).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("taken"), "{body}");
-    let (status, body) = post_form(&c, &ferry, "/api/users/create", &[("username", "x1"), ("password", "viewer password"), ("confirm", "viewer password"), ("role", "root")]).await;
+    let (status, body) = post_form(
+        &c,
+        &ferry,
+        "/api/users/create",
+        &[
+            ("username", "x1"),
+            ("password", "viewer password"),
+            ("confirm", "viewer password"),
+            ("role", "root"),
+        ],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("\"field\":\"role\""), "{body}");
 
@@ -160,8 +199,10 @@ async fn story(ferry: Ferry) {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // Wrong password and unknown user read the same.
-    let (s1, wrong) = post_form(&c, &ferry, "/api/login", &[("username", "admin"), ("password", "nope nope nope")]).await;
-    let (s2, unknown) = post_form(&c, &ferry, "/api/login", &[("username", "ghost"), ("password", "nope nope nope")]).await;
+    let (s1, wrong) =
+        post_form(&c, &ferry, "/api/login", &[("username", "admin"), ("password", "nope nope nope")]).await;
+    let (s2, unknown) =
+        post_form(&c, &ferry, "/api/login", &[("username", "ghost"), ("password", "nope nope nope")]).await;
     assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(wrong, unknown);
     assert!(wrong.contains("Wrong username or password."), "{wrong}");
@@ -178,7 +219,18 @@ async fn story(ferry: Ferry) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "\"/\"", "next never leaves the site");
-    let (status, body) = post_form(&v, &ferry, "/api/users/create", &[("username", "mallory"), ("password", "mallory password"), ("confirm", "mallory password"), ("role", "admin")]).await;
+    let (status, body) = post_form(
+        &v,
+        &ferry,
+        "/api/users/create",
+        &[
+            ("username", "mallory"),
+            ("password", "mallory password"),
+            ("confirm", "mallory password"),
+            ("role", "admin"),
+        ],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(ferry.store.user_by_username("mallory").await.unwrap_err().is_not_found());
     let res = v.post(url("/api/users/list")).send().await.unwrap();

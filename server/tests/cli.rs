@@ -2,6 +2,8 @@
 //! one clear line and exit code 2, a taken port is named, accounts can be created
 //! from scripts, and SIGTERM shuts it down cleanly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -9,10 +11,7 @@ use std::time::{Duration, Instant};
 
 fn ferry(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
-    cmd.current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env("FERRY__LOG__LEVEL", "warn")
-        .stdin(Stdio::null());
+    cmd.current_dir(dir).env_remove("RUST_LOG").env("FERRY__LOG__LEVEL", "warn").stdin(Stdio::null());
     cmd
 }
 
@@ -34,7 +33,8 @@ fn unknown_keys_stop_start_up_with_exit_2() {
     assert!(line.contains("FERRY__SERVER__LISTN"), "{line}");
     assert_eq!(stderr_of(&out).lines().count(), 1, "one line: {}", stderr_of(&out));
 
-    std::fs::write(dir.path().join("ferry.toml"), "[server]\nlisten = \"127.0.0.1:1\"\ncolour = \"blue\"\n").unwrap();
+    std::fs::write(dir.path().join("ferry.toml"), "[server]\nlisten = \"127.0.0.1:1\"\ncolour = \"blue\"\n")
+        .unwrap();
     let out = ferry(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let line = last_line(&out);
@@ -56,7 +56,10 @@ fn bad_values_stop_start_up_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(last_line(&out).contains("data directory"), "{}", stderr_of(&out));
 
-    let out = ferry(dir.path()).args(["--database-url", "postgres://ferry:secret@127.0.0.1:1/ferry"]).output().unwrap();
+    let out = ferry(dir.path())
+        .args(["--database-url", "postgres://ferry:secret@127.0.0.1:1/ferry"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let line = last_line(&out);
     assert!(line.contains("PostgreSQL") && line.contains("127.0.0.1:1"), "{line}");
@@ -105,7 +108,7 @@ fn admin_create_user_reads_the_password_from_stdin() {
 fn sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = ferry(dir.path())
+    let child = ferry(dir.path())
         .args(["--listen", &format!("127.0.0.1:{port}"), "--log-format", "json", "--log-level", "info"])
         .stderr(Stdio::piped())
         .spawn()

@@ -14,10 +14,7 @@ pub async fn load_dashboard() -> Result<DashboardCounts, AppError> {
         let db = crate::ssr::db_error;
         let mut counts = DashboardCounts {
             users: store.count_users().await.map_err(db)?,
-            active_sessions: store
-                .count_active_sessions(chrono::Utc::now().timestamp())
-                .await
-                .map_err(db)?,
+            active_sessions: store.count_active_sessions(chrono::Utc::now().timestamp()).await.map_err(db)?,
             audit_events: store.count_audit().await.map_err(db)?,
             database: store.dialect().to_string(),
             ..DashboardCounts::default()

@@ -42,7 +42,7 @@ pub fn Shell() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/" aria-label="Ferry home">
-                <span class="brand-mark" aria-hidden="true">"⛴"</span>
+                <img class="brand-mark" src="/favicon.svg" alt="" width="24" height="24" />
                 "Ferry"
             </a>
             <nav aria-label="Main">

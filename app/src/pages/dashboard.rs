@@ -13,10 +13,7 @@ pub fn DashboardPage() -> impl IntoView {
     let live = use_context::<LiveChannel>().unwrap_or_default();
     // Refetch the figures whenever the live channel (re)connects, and on demand.
     let refreshes = RwSignal::new(0u32);
-    let counts = Resource::new(
-        move || (refreshes.get(), live.connects.get()),
-        |_| load_dashboard(),
-    );
+    let counts = Resource::new(move || (refreshes.get(), live.connects.get()), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
         <header class="page-head">
@@ -63,11 +60,12 @@ fn Figures(counts: DashboardCounts) -> impl IntoView {
 
 #[component]
 fn LivePanel(live: LiveChannel) -> impl IntoView {
-    let beat = move || match live.last.get() {
-        Some(LiveMessage::Heartbeat { server_time, seq }) => {
-            Some((server_time.format("%H:%M:%S UTC").to_string(), seq))
-        }
-        None => None,
+    let beat = move || {
+        live.last.get().map(|message| match message {
+            LiveMessage::Heartbeat { server_time, seq } => {
+                (server_time.format("%H:%M:%S UTC").to_string(), seq)
+            }
+        })
     };
     view! {
         <section class="card live" aria-labelledby="live-heading">

@@ -23,7 +23,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in" />
         <main class="auth-page" id="main">
             <div class="auth-card">
-                <p class="brand"><span class="brand-mark" aria-hidden="true">"⛴"</span>"Ferry"</p>
+                <p class="brand"><img class="brand-mark" src="/favicon.svg" alt="" width="24" height="24" />"Ferry"</p>
                 <h1>"Sign in"</h1>
                 <ActionForm action=action attr:aria-label="Sign in">
                     <input type="hidden" name="next" prop:value=next />

@@ -20,7 +20,7 @@ pub fn SetupPage() -> impl IntoView {
         <Title text="Set up Ferry" />
         <main class="auth-page" id="main">
             <div class="auth-card">
-                <p class="brand"><span class="brand-mark" aria-hidden="true">"⛴"</span>"Ferry"</p>
+                <p class="brand"><img class="brand-mark" src="/favicon.svg" alt="" width="24" height="24" />"Ferry"</p>
                 <h1>"Welcome to Ferry"</h1>
                 <p class="lead">
                     "Create the administrator account. You will use it to add storage providers, "

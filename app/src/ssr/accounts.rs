@@ -6,7 +6,9 @@ use ferry_db::{DbError, NewAuditEvent, NewUser};
 use ferry_model::{Role, UserSummary, validate_password, validate_username};
 
 use crate::error::AppError;
-use crate::ssr::{Caller, USER_ID_KEY, audit, client_addr, db_error, internal, password, require, session, state};
+use crate::ssr::{
+    Caller, USER_ID_KEY, audit, client_addr, db_error, internal, password, require, session, state,
+};
 
 /// The one message for a wrong password, an unknown user and a disabled account.
 pub const SIGN_IN_REFUSED: &str = "Wrong username or password.";
@@ -41,7 +43,11 @@ fn required<'a>(field: &str, value: Option<&'a str>, message: &str) -> Result<&'
 /// # Errors
 /// [`AppError::Invalid`] on the `password` field for every refusal, so the form
 /// never tells whether the username exists.
-pub async fn sign_in(username: Option<String>, password: Option<String>, next: Option<String>) -> Result<String, AppError> {
+pub async fn sign_in(
+    username: Option<String>,
+    password: Option<String>,
+    next: Option<String>,
+) -> Result<String, AppError> {
     let state = state()?;
     let raw_name = required("username", username.as_deref(), "Enter your username.")?;
     let pass = required("password", password.as_deref(), "Enter your password.")?.to_owned();
@@ -55,21 +61,22 @@ pub async fn sign_in(username: Option<String>, password: Option<String>, next: O
         },
         Err(_) => None,
     };
-    let phc = record
-        .as_ref()
-        .map_or_else(|| password::DECOY_HASH.to_owned(), |r| r.password_hash.clone());
+    let phc = record.as_ref().map_or_else(|| password::DECOY_HASH.to_owned(), |r| r.password_hash.clone());
     let matches = password::verify(pass, phc).await;
     let user = match record {
         Some(r) if matches && !r.user.disabled => r.user,
         other => {
-            audit(state.store.as_ref(), NewAuditEvent {
-                actor_user_id: other.as_ref().map(|r| r.user.id),
-                actor_name: "anonymous".to_owned(),
-                source_addr: addr,
-                action: "user.sign_in_failed".to_owned(),
-                target: Some(raw_name.chars().take(64).collect()),
-                detail: "wrong username or password".to_owned(),
-            })
+            audit(
+                state.store.as_ref(),
+                NewAuditEvent {
+                    actor_user_id: other.as_ref().map(|r| r.user.id),
+                    actor_name: "anonymous".to_owned(),
+                    source_addr: addr,
+                    action: "user.sign_in_failed".to_owned(),
+                    target: Some(raw_name.chars().take(64).collect()),
+                    detail: "wrong username or password".to_owned(),
+                },
+            )
             .await;
             return Err(AppError::invalid("password", SIGN_IN_REFUSED));
         }
@@ -77,21 +84,21 @@ pub async fn sign_in(username: Option<String>, password: Option<String>, next: O
     let session = session().await?;
     // A fresh id at sign-in: a session id planted before sign-in is worth nothing.
     session.cycle_id().await.map_err(|e| internal(format!("session cycle failed: {e}")))?;
-    session
-        .insert(USER_ID_KEY, user.id)
-        .await
-        .map_err(|e| internal(format!("session write failed: {e}")))?;
+    session.insert(USER_ID_KEY, user.id).await.map_err(|e| internal(format!("session write failed: {e}")))?;
     if let Err(e) = state.store.record_login(user.id, Utc::now()).await {
         tracing::warn!(error = %e, "could not record the sign-in time");
     }
-    audit(state.store.as_ref(), NewAuditEvent {
-        actor_user_id: Some(user.id),
-        actor_name: user.username.clone(),
-        source_addr: addr,
-        action: "user.sign_in".to_owned(),
-        target: Some(user.username.clone()),
-        detail: String::new(),
-    })
+    audit(
+        state.store.as_ref(),
+        NewAuditEvent {
+            actor_user_id: Some(user.id),
+            actor_name: user.username.clone(),
+            source_addr: addr,
+            action: "user.sign_in".to_owned(),
+            target: Some(user.username.clone()),
+            detail: String::new(),
+        },
+    )
     .await;
     Ok(safe_next(next.as_deref()))
 }
@@ -104,14 +111,17 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let session = session().await?;
     if let Ok(Some(user)) = crate::ssr::user_of_session(state.store.as_ref(), &session).await {
-        audit(state.store.as_ref(), NewAuditEvent {
-            actor_user_id: Some(user.id),
-            actor_name: user.username.clone(),
-            source_addr: client_addr().await,
-            action: "user.sign_out".to_owned(),
-            target: Some(user.username),
-            detail: String::new(),
-        })
+        audit(
+            state.store.as_ref(),
+            NewAuditEvent {
+                actor_user_id: Some(user.id),
+                actor_name: user.username.clone(),
+                source_addr: client_addr().await,
+                action: "user.sign_out".to_owned(),
+                target: Some(user.username),
+                detail: String::new(),
+            },
+        )
         .await;
     }
     session.flush().await.map_err(|e| internal(format!("session delete failed: {e}")))
@@ -159,14 +169,17 @@ pub async fn first_run_setup(
         }
         other => db_error(other),
     })?;
-    audit(state.store.as_ref(), NewAuditEvent {
-        actor_user_id: Some(record.user.id),
-        actor_name: record.user.username.clone(),
-        source_addr: client_addr().await,
-        action: "user.created".to_owned(),
-        target: Some(record.user.username.clone()),
-        detail: "first administrator, created by first-run setup".to_owned(),
-    })
+    audit(
+        state.store.as_ref(),
+        NewAuditEvent {
+            actor_user_id: Some(record.user.id),
+            actor_name: record.user.username.clone(),
+            source_addr: client_addr().await,
+            action: "user.created".to_owned(),
+            target: Some(record.user.username.clone()),
+            detail: "first administrator, created by first-run setup".to_owned(),
+        },
+    )
     .await;
     sign_in(Some(record.user.username), Some(valid.password), None).await
 }
@@ -190,23 +203,23 @@ pub async fn create_account(
         .parse()
         .map_err(|e: ferry_model::account::UnknownRole| AppError::invalid("role", e.to_string()))?;
     let valid = validate_new_user(username.as_deref(), password.as_deref(), confirm.as_deref())?;
-    let new = NewUser {
-        username: valid.username,
-        password_hash: password::hash(valid.password).await?,
-        role,
-    };
+    let new =
+        NewUser { username: valid.username, password_hash: password::hash(valid.password).await?, role };
     let record = state.store.create_user(&new).await.map_err(|e| match e {
         DbError::Conflict { .. } => AppError::invalid("username", "That username is taken. Choose another."),
         other => db_error(other),
     })?;
-    audit(state.store.as_ref(), NewAuditEvent {
-        actor_user_id: Some(admin.id),
-        actor_name: admin.username,
-        source_addr: addr,
-        action: "user.created".to_owned(),
-        target: Some(record.user.username.clone()),
-        detail: format!("role {}", record.user.role),
-    })
+    audit(
+        state.store.as_ref(),
+        NewAuditEvent {
+            actor_user_id: Some(admin.id),
+            actor_name: admin.username,
+            source_addr: addr,
+            action: "user.created".to_owned(),
+            target: Some(record.user.username.clone()),
+            detail: format!("role {}", record.user.role),
+        },
+    )
     .await;
     Ok(record.user)
 }
@@ -228,9 +241,13 @@ mod tests {
     #[test]
     fn new_users_are_checked_field_by_field() {
         let err = |u, p, c| validate_new_user(u, p, c).err().unwrap();
-        assert!(err(None, Some("long enough pw"), Some("long enough pw")).field_message("username").is_some());
+        assert!(
+            err(None, Some("long enough pw"), Some("long enough pw")).field_message("username").is_some()
+        );
         assert!(err(Some("ok"), Some("short"), Some("short")).field_message("password").is_some());
-        assert!(err(Some("ok"), Some("long enough pw"), Some("other long pw")).field_message("confirm").is_some());
+        assert!(
+            err(Some("ok"), Some("long enough pw"), Some("other long pw")).field_message("confirm").is_some()
+        );
         let ok = validate_new_user(Some(" Ada "), Some("long enough pw"), Some("long enough pw")).unwrap();
         assert_eq!(ok.username, "ada");
     }

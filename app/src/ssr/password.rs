@@ -1,8 +1,8 @@
 //! Password hashing with argon2id, off the async threads.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::error::AppError;
 use crate::ssr::internal;

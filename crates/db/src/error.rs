@@ -52,9 +52,7 @@ impl From<sqlx::Error> for DbError {
         match err {
             sqlx::Error::RowNotFound => DbError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
-                DbError::Conflict {
-                    constraint: db.constraint().unwrap_or("unique").to_owned(),
-                }
+                DbError::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() }
             }
             sqlx::Error::Io(e) => DbError::Unavailable(e.to_string()),
             sqlx::Error::PoolTimedOut => {

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
 
 use crate::shared::shared_store;
 use crate::{DbError, Dialect, Result, redact_url};
@@ -28,6 +28,13 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| DbError::InvalidUrl(format!("{}: {e}", redact_url(url))))?;
         let where_ = format!("{}:{}", options.get_host(), options.get_port());
+        // One direct attempt first: a refused connection fails at once with a clear
+        // message instead of the pool retrying until its timeout.
+        let probe = options
+            .connect()
+            .await
+            .map_err(|e| DbError::Unavailable(format!("cannot reach PostgreSQL at {where_}: {e}")))?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
@@ -42,9 +49,7 @@ impl PgStore {
 /// Two transactions could both see an empty table under read committed; a
 /// transaction-scoped advisory lock makes first-run setup happen once.
 async fn lock_users_for_setup(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(7284110021)")
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("select pg_advisory_xact_lock(7284110021)").execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -15,10 +15,7 @@ pub struct UserRecord {
 
 impl std::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserRecord")
-            .field("user", &self.user)
-            .field("password_hash", &"<redacted>")
-            .finish()
+        f.debug_struct("UserRecord").field("user", &self.user).field("password_hash", &"<redacted>").finish()
     }
 }
 

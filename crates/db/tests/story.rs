@@ -1,6 +1,8 @@
 //! One story over the `Store` interface, told against SQLite always and against
 //! PostgreSQL when `TEST_DATABASE_URL` names one (each run in a fresh schema).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
+
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -8,11 +10,7 @@ use ferry_db::{DbError, Dialect, NewAuditEvent, NewUser, SessionRow, Store};
 use ferry_model::Role;
 
 fn new_user(name: &str, role: Role) -> NewUser {
-    NewUser {
-        username: name.to_owned(),
-        password_hash: format!("$argon2id$fake${name}"),
-        role,
-    }
+    NewUser { username: name.to_owned(), password_hash: format!("$argon2id$fake${name}"), role }
 }
 
 async fn story(store: Arc<dyn Store>) {
@@ -20,10 +18,7 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(store.count_users().await.unwrap(), 0);
 
     // First-run setup happens once.
-    let admin = store
-        .create_first_user(&new_user("admin", Role::Admin))
-        .await
-        .unwrap();
+    let admin = store.create_first_user(&new_user("admin", Role::Admin)).await.unwrap();
     assert_eq!(admin.user.username, "admin");
     assert_eq!(admin.user.role, Role::Admin);
     assert!(!admin.user.disabled);
@@ -42,13 +37,7 @@ async fn story(store: Arc<dyn Store>) {
     for role in Role::ALL {
         assert_eq!(by_role.iter().find(|(r, _)| *r == role).map(|(_, n)| *n), Some(1), "{role}");
     }
-    let names: Vec<_> = store
-        .list_users()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.user.username)
-        .collect();
+    let names: Vec<_> = store.list_users().await.unwrap().into_iter().map(|u| u.user.username).collect();
     assert_eq!(names, ["admin", "otto", "vera"]);
 
     // Reads give back what was written, hash included.
@@ -128,7 +117,9 @@ async fn sqlite_story() {
 #[tokio::test]
 async fn postgres_story() {
     let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("SKIPPED postgres_story: TEST_DATABASE_URL is not set (scripts/test.sh sets it when PostgreSQL answers)");
+        eprintln!(
+            "SKIPPED postgres_story: TEST_DATABASE_URL is not set (scripts/test.sh sets it when PostgreSQL answers)"
+        );
         return;
     };
     let schema = format!("ferry_test_{}", uuid::Uuid::now_v7().simple());

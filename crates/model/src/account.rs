@@ -63,11 +63,7 @@ pub struct UnknownRole(pub String);
 
 impl fmt::Display for UnknownRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown role `{}` (expected admin, operator or viewer)",
-            self.0
-        )
+        write!(f, "unknown role `{}` (expected admin, operator or viewer)", self.0)
     }
 }
 
@@ -136,9 +132,7 @@ pub fn validate_username(raw: &str) -> Result<String, AccountError> {
     }
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c);
     if !name.chars().all(allowed) {
-        return Err(AccountError(
-            "Use only letters, digits and . _ - @ in the username.",
-        ));
+        return Err(AccountError("Use only letters, digits and . _ - @ in the username."));
     }
     Ok(name)
 }
