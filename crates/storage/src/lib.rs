@@ -1,5 +1,27 @@
-//! Storage providers: the `Provider` trait, object keys and metadata, and the
-//! providers themselves (local folder, S3-compatible, in-memory).
+//! Storage providers: the [`Provider`] trait that every backend implements, the
+//! validated [`ObjectKey`], object metadata, typed errors, and the providers
+//! themselves (in-memory and local folder here; S3-compatible next).
 //!
-//! The providers arrive with the providers issue; this crate exists now so that the
-//! workspace has its final shape and the dependency direction is fixed.
+//! Bodies are streams of [`bytes::Bytes`]; nothing here buffers a whole object,
+//! except the in-memory provider, whose objects live in memory by definition.
+
+mod capabilities;
+mod error;
+mod key;
+mod meta;
+mod provider;
+
+pub mod conformance;
+#[cfg(feature = "local")]
+pub mod local;
+#[cfg(feature = "memory")]
+pub mod memory;
+
+pub use capabilities::Capabilities;
+pub use error::{ErrorKind, ProviderError, Result, Retry};
+pub use key::{KeyError, ObjectKey};
+pub use meta::{HashKind, ObjectMeta};
+pub use provider::{
+    ByteStream, DeleteOptions, GetOptions, GetResult, ListOptions, ListStream, Provider, ProviderInfo,
+    PutOptions, PutResult, body_from_bytes, collect_body,
+};

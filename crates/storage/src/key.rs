@@ -1,0 +1,172 @@
+//! `ObjectKey`: a validated, `/`-separated path relative to a provider's root.
+
+use std::fmt;
+
+/// Longest key accepted, in bytes (the S3 limit).
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Why a key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Longer than [`MAX_KEY_BYTES`].
+    #[error("the key is {0} bytes long; the limit is 1024")]
+    TooLong(usize),
+    /// Starts with `/`: keys are relative to the provider's root.
+    #[error("the key starts with `/`; keys are relative to the provider's root")]
+    Absolute,
+    /// Contains NUL or another control character.
+    #[error("the key contains a control character (U+{0:04X})")]
+    ControlCharacter(u32),
+    /// Has a `.` or `..` segment, or an empty one (`a//b`).
+    #[error("the key has a `{0}` path segment, which no provider can store safely")]
+    BadSegment(String),
+}
+
+/// A key relative to a provider's root: `/`-separated, at most 1024 bytes, no control
+/// characters, no leading `/`, no `.`, `..` or empty segments. A trailing `/` is
+/// allowed (S3 "folder" markers and listing prefixes end with one). The empty key is
+/// the root: valid as a listing prefix, refused by providers as an object key.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ObjectKey(String);
+
+impl ObjectKey {
+    /// Validates `key`.
+    ///
+    /// # Errors
+    /// [`KeyError`] saying what is wrong with it.
+    pub fn new(key: impl Into<String>) -> Result<Self, KeyError> {
+        let key = key.into();
+        if key.len() > MAX_KEY_BYTES {
+            return Err(KeyError::TooLong(key.len()));
+        }
+        if key.starts_with('/') {
+            return Err(KeyError::Absolute);
+        }
+        if let Some(c) = key.chars().find(|c| c.is_control()) {
+            return Err(KeyError::ControlCharacter(u32::from(c)));
+        }
+        let body = key.strip_suffix('/').unwrap_or(&key);
+        if !body.is_empty() {
+            for segment in body.split('/') {
+                if segment.is_empty() || segment == "." || segment == ".." {
+                    return Err(KeyError::BadSegment(segment.to_owned()));
+                }
+            }
+        }
+        Ok(Self(key))
+    }
+
+    /// The root: the empty key.
+    #[must_use]
+    pub fn root() -> Self {
+        Self(String::new())
+    }
+
+    /// The key as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the root.
+    #[must_use]
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the key ends with `/` (a folder marker or a prefix).
+    #[must_use]
+    pub fn is_dir_like(&self) -> bool {
+        self.0.ends_with('/')
+    }
+
+    /// Whether this key lies under `prefix`, compared as plain strings (S3 semantics).
+    #[must_use]
+    pub fn starts_with(&self, prefix: &ObjectKey) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+
+    /// The part after `prefix`, if the key starts with it.
+    #[must_use]
+    pub fn strip_prefix(&self, prefix: &ObjectKey) -> Option<&str> {
+        self.0.strip_prefix(&prefix.0)
+    }
+
+    /// `self` followed by `tail`, validated.
+    ///
+    /// # Errors
+    /// [`KeyError`] when the result is not a valid key.
+    pub fn join(&self, tail: &str) -> Result<Self, KeyError> {
+        Self::new(format!("{}{tail}", self.0))
+    }
+
+    /// The key's segments (the trailing `/` of a dir-like key yields no segment).
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.strip_suffix('/').unwrap_or(&self.0).split('/').filter(|s| !s.is_empty())
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl TryFrom<&str> for ObjectKey {
+    type Error = KeyError;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<String> for ObjectKey {
+    type Error = KeyError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_keys_pass() {
+        for k in ["a", "a/b/c.txt", "dir/", "with space/+%#?&=.md", "ü/日本語", "a..b/.hidden", ""] {
+            assert_eq!(ObjectKey::new(k).unwrap().as_str(), k);
+        }
+        assert!(ObjectKey::new("x".repeat(1024)).is_ok());
+    }
+
+    #[test]
+    fn hostile_keys_are_refused() {
+        assert_eq!(ObjectKey::new("/etc/passwd"), Err(KeyError::Absolute));
+        assert_eq!(ObjectKey::new("a/../b"), Err(KeyError::BadSegment("..".into())));
+        assert_eq!(ObjectKey::new(".."), Err(KeyError::BadSegment("..".into())));
+        assert_eq!(ObjectKey::new("a/./b"), Err(KeyError::BadSegment(".".into())));
+        assert_eq!(ObjectKey::new("a//b"), Err(KeyError::BadSegment(String::new())));
+        assert_eq!(ObjectKey::new("a\0b"), Err(KeyError::ControlCharacter(0)));
+        assert_eq!(ObjectKey::new("a\nb"), Err(KeyError::ControlCharacter(10)));
+        assert_eq!(ObjectKey::new("x".repeat(1025)), Err(KeyError::TooLong(1025)));
+        assert!(ObjectKey::new("/").is_err());
+    }
+
+    #[test]
+    fn prefixes_and_segments() {
+        let key = ObjectKey::new("docs/2024/report.pdf").unwrap();
+        let prefix = ObjectKey::new("docs/").unwrap();
+        assert!(key.starts_with(&prefix));
+        assert_eq!(key.strip_prefix(&prefix), Some("2024/report.pdf"));
+        assert_eq!(key.segments().collect::<Vec<_>>(), ["docs", "2024", "report.pdf"]);
+        assert_eq!(prefix.join("a.txt").unwrap().as_str(), "docs/a.txt");
+        assert!(prefix.join("../x").is_err());
+        assert!(ObjectKey::root().is_root());
+        assert!(prefix.is_dir_like());
+    }
+}
