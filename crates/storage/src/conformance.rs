@@ -328,6 +328,29 @@ impl Suite {
         Ok(())
     }
 
+    /// A body that does not match its declared SHA-256 is refused and nothing is
+    /// stored; the right SHA-256 is accepted.
+    pub async fn corrupt_body_refused(&self, p: &dyn Provider) -> Outcome {
+        let key = self.key("corrupt/doc.txt")?;
+        let good = b"the real content";
+        let declared = sha256_hex(b"the real c0ntent");
+        let options =
+            PutOptions { size: Some(good.len() as u64), sha256: Some(declared), ..PutOptions::default() };
+        let err = p
+            .put(&key, body_from_bytes(&good[..]), options)
+            .await
+            .err()
+            .ok_or("a corrupt body was accepted")?;
+        ensure!(err.kind() == ErrorKind::ChecksumMismatch, "a corrupt body failed with {err}");
+        ensure!(p.head(&key).await.is_err_and(|e| e.is_not_found()), "a corrupt body left an object");
+        let options = PutOptions { sha256: Some(sha256_hex(good)), ..PutOptions::default() };
+        p.put(&key, body_from_bytes(&good[..]), options)
+            .await
+            .map_err(|e| format!("the right SHA-256: {e}"))?;
+        ensure!(self.read(p, &key).await? == good, "body differs");
+        self.remove(p, &key).await
+    }
+
     /// Modification times given at write are kept (to the second).
     pub async fn preserves_modified(&self, p: &dyn Provider) -> Outcome {
         if !p.capabilities().preserve_modified {
@@ -440,6 +463,7 @@ pub async fn run_all(provider: &dyn Provider, suite: &Suite) -> Report {
     case!(range_read);
     case!(create_if_absent);
     case!(short_body_refused);
+    case!(corrupt_body_refused);
     case!(preserves_modified);
     case!(versions);
     report

@@ -27,6 +27,8 @@ pub enum ErrorKind {
     InvalidInput,
     /// The provider cannot do this at all.
     Unsupported,
+    /// The bytes do not match their declared checksum (corrupted in transit).
+    ChecksumMismatch,
     /// Anything else: network failures, server errors, corrupt responses.
     Unexpected,
 }
@@ -44,6 +46,7 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "invalid_config",
             ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::ChecksumMismatch => "checksum_mismatch",
             ErrorKind::Unexpected => "unexpected",
         }
     }
@@ -87,7 +90,8 @@ impl ProviderError {
     #[must_use]
     pub fn new(kind: ErrorKind, op: &'static str, message: impl Into<String>) -> Self {
         let retry = match kind {
-            ErrorKind::RateLimited | ErrorKind::Unexpected => Retry::Temporary,
+            // A corrupted transfer may well succeed when the bytes are sent again.
+            ErrorKind::RateLimited | ErrorKind::Unexpected | ErrorKind::ChecksumMismatch => Retry::Temporary,
             _ => Retry::Permanent,
         };
         Self { kind, retry, op, key: None, message: message.into(), retry_after: None, source: None }

@@ -8,6 +8,7 @@
 mod capabilities;
 mod error;
 mod key;
+pub mod layer;
 mod meta;
 mod provider;
 
@@ -23,5 +24,5 @@ pub use key::{KeyError, ObjectKey};
 pub use meta::{HashKind, ObjectMeta};
 pub use provider::{
     ByteStream, DeleteOptions, GetOptions, GetResult, ListOptions, ListStream, Provider, ProviderInfo,
-    PutOptions, PutResult, body_from_bytes, collect_body,
+    PutOptions, PutResult, body_from_bytes, check_sha256, collect_body,
 };

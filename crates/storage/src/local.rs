@@ -247,14 +247,21 @@ impl LocalProvider {
             .map_err(io("put", key))?;
         let mut written = 0u64;
         let mut body = body;
+        let mut hasher = options.sha256.as_ref().map(|_| <sha2::Sha256 as sha2::Digest>::new());
         while let Some(chunk) = body.try_next().await? {
             file.write_all(&chunk).await.map_err(io("put", key))?;
+            if let Some(h) = hasher.as_mut() {
+                sha2::Digest::update(h, &chunk);
+            }
             written += chunk.len() as u64;
         }
         if let Some(expected) = options.size
             && expected != written
         {
             return Err(invalid("put", key, &format!("expected {expected} bytes, received {written}")));
+        }
+        if let Some(h) = hasher {
+            crate::check_sha256("put", key, options.sha256.as_deref(), &sha2::Digest::finalize(h))?;
         }
         file.flush().await.map_err(io("put", key))?;
         let std_file = file.into_std().await;

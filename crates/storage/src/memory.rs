@@ -159,6 +159,10 @@ impl Provider for MemoryProvider {
             )
             .with_key(key));
         }
+        if options.sha256.is_some() {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(&data);
+            crate::check_sha256("put", key, options.sha256.as_deref(), &digest)?;
+        }
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         let meta = ObjectMeta {
             key: key.clone(),

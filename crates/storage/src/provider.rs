@@ -69,8 +69,9 @@ pub struct PutOptions {
     pub modified: Option<DateTime<Utc>>,
     /// Refuse with `AlreadyExists` when the key exists (needs `write_if_not_exists`).
     pub if_none_match: bool,
-    /// The content's SHA-256 (hex), when the caller already knows it; providers that
-    /// can verify it on arrival do.
+    /// The content's SHA-256 (lowercase hex), when the caller already knows it. Every
+    /// provider refuses a body that does not match it (`ChecksumMismatch`) and stores
+    /// nothing.
     pub sha256: Option<String>,
 }
 
@@ -143,6 +144,22 @@ pub fn body_from_bytes(bytes: impl Into<Bytes>) -> ByteStream {
         .map(|start| bytes.slice(start..(start + CHUNK).min(bytes.len())))
         .collect();
     stream::iter(chunks.into_iter().map(Ok)).boxed()
+}
+
+/// Compares a computed SHA-256 with the one the caller declared.
+///
+/// # Errors
+/// `ChecksumMismatch` naming both values.
+pub fn check_sha256(op: &'static str, key: &ObjectKey, declared: Option<&str>, actual: &[u8]) -> Result<()> {
+    match declared {
+        Some(expected) if !expected.eq_ignore_ascii_case(&hex::encode(actual)) => Err(ProviderError::new(
+            crate::ErrorKind::ChecksumMismatch,
+            op,
+            format!("the body's SHA-256 is {}, not the declared {expected}", hex::encode(actual)),
+        )
+        .with_key(key)),
+        _ => Ok(()),
+    }
 }
 
 /// Reads a whole body into memory (tests and small objects only).

@@ -1,0 +1,3 @@
+//! Decorators that wrap any provider.
+
+pub mod faulty;
