@@ -77,3 +77,23 @@ wait_http() {
   done
   return 1
 }
+
+MOTO_VERSION="5.2.5"
+S3S_FS_VERSION="0.14.1"   # later versions need a newer rustc than 1.95
+
+# moto's S3 server (versioning, tags, every checksum mode), in a venv under tools/.
+ensure_moto() {
+  if ! "$ROOT/tools/venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    say "installing moto[server] $MOTO_VERSION from PyPI"
+    python3 -m venv "$ROOT/tools/venv"
+    "$ROOT/tools/venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+  fi
+}
+
+# s3s-fs: a small S3 server in Rust that checks signatures (no versions, no tags).
+ensure_s3s_fs() {
+  if ! "$ROOT/tools/cargo/bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+    say "installing s3s-fs $S3S_FS_VERSION (a few minutes on 2 cores)"
+    cargo install --locked --root "$ROOT/tools/cargo" "s3s-fs@$S3S_FS_VERSION" --features binary >&2
+  fi
+}

@@ -7,7 +7,7 @@
 
 mod capabilities;
 mod error;
-mod key;
+pub mod key;
 pub mod layer;
 mod meta;
 mod provider;
@@ -17,10 +17,12 @@ pub mod conformance;
 pub mod local;
 #[cfg(feature = "memory")]
 pub mod memory;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 pub use capabilities::Capabilities;
 pub use error::{ErrorKind, ProviderError, Result, Retry};
-pub use key::{KeyError, ObjectKey};
+pub use key::{KeyError, MAX_KEY_BYTES, ObjectKey};
 pub use meta::{HashKind, ObjectMeta};
 pub use provider::{
     ByteStream, DeleteOptions, GetOptions, GetResult, ListOptions, ListStream, Provider, ProviderInfo,

@@ -1,0 +1,382 @@
+//! The S3-compatible provider (AWS S3, MinIO, Cloudflare R2, Backblaze B2, Ceph,
+//! Garage, …) on `aws-sdk-s3`.
+//!
+//! Writes are buffered one part at a time: a body up to the multipart threshold is
+//! sent as one PutObject, a larger one as a multipart upload with a bounded number
+//! of parts in flight, so memory stays at part size × (concurrency + 1). Every part
+//! carries its SHA-256 (`x-amz-checksum-sha256`) so the server can refuse damaged
+//! bytes, a declared whole-object SHA-256 is checked before anything becomes
+//! visible, and a failed or abandoned multipart upload is aborted.
+//!
+//! The SDK's own request checksums default to `when_required`: with its newer
+//! defaults some servers store the aws-chunked framing as data, and others refuse
+//! the upload.
+
+mod config;
+mod errors;
+mod upload;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::types::{BucketVersioningStatus, ChecksumMode};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
+
+pub use config::{ChecksumBehaviour, S3Config};
+use errors::map_sdk_error;
+
+use crate::{
+    ByteStream, Capabilities, DeleteOptions, ErrorKind, GetOptions, GetResult, HashKind, ListOptions, ListStream,
+    ObjectKey, ObjectMeta, Provider, ProviderError, ProviderInfo, PutOptions, PutResult, Result,
+};
+
+/// A bucket (and optional prefix) on an S3-compatible service.
+#[derive(Debug, Clone)]
+pub struct S3Provider {
+    client: Client,
+    config: S3Config,
+    versioned: bool,
+}
+
+fn to_chrono(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+}
+
+/// A full-object SHA-256 from a base64 checksum header; composite multipart
+/// checksums (`…-N`) are not content hashes and are ignored.
+fn sha256_from_b64(value: Option<&str>) -> Option<String> {
+    let value = value?;
+    if value.contains('-') {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(value).ok().filter(|b| b.len() == 32).map(hex::encode)
+}
+
+impl S3Provider {
+    /// Builds the client and asks the bucket whether it keeps versions.
+    ///
+    /// # Errors
+    /// `InvalidConfig` for an unusable configuration; the bucket itself is only
+    /// checked by [`S3Provider::check_bucket`] and by the first operation.
+    pub async fn connect(config: S3Config) -> Result<Self> {
+        config.validate()?;
+        let client = Client::from_conf(config.sdk_config()?);
+        let mut provider = Self { client, config, versioned: false };
+        provider.versioned = provider.detect_versioning().await;
+        Ok(provider)
+    }
+
+    async fn detect_versioning(&self) -> bool {
+        match self.client.get_bucket_versioning().bucket(&self.config.bucket).send().await {
+            Ok(out) => out.status() == Some(&BucketVersioningStatus::Enabled),
+            Err(_) => false,
+        }
+    }
+
+    /// Checks that the bucket exists and the credentials reach it.
+    ///
+    /// # Errors
+    /// `InvalidConfig` when the bucket is missing, `PermissionDenied` for bad credentials.
+    pub async fn check_bucket(&self) -> Result<()> {
+        self.client
+            .head_bucket()
+            .bucket(&self.config.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| map_sdk_error("check bucket", None, e))
+    }
+
+    /// Creates the bucket when it does not exist (tests and first installs).
+    ///
+    /// # Errors
+    /// The service's refusal, mapped.
+    pub async fn ensure_bucket(&self) -> Result<()> {
+        if self.check_bucket().await.is_ok() {
+            return Ok(());
+        }
+        self.client
+            .create_bucket()
+            .bucket(&self.config.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| map_sdk_error("create bucket", None, e))
+    }
+
+    /// Turns versioning on for the bucket (tests), then re-detects it.
+    ///
+    /// # Errors
+    /// The service's refusal, mapped.
+    pub async fn enable_versioning(&mut self) -> Result<()> {
+        let conf = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(BucketVersioningStatus::Enabled)
+            .build();
+        self.client
+            .put_bucket_versioning()
+            .bucket(&self.config.bucket)
+            .versioning_configuration(conf)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("enable versioning", None, e))?;
+        self.versioned = self.detect_versioning().await;
+        Ok(())
+    }
+
+    /// The full key in the bucket.
+    fn full_key(&self, key: &ObjectKey) -> String {
+        format!("{}{}", self.config.prefix, key.as_str())
+    }
+
+    /// The provider-relative key for a key from the bucket.
+    fn relative_key(&self, full: &str) -> Result<ObjectKey> {
+        let tail = full.strip_prefix(&self.config.prefix).unwrap_or(full);
+        ObjectKey::new(tail).map_err(|e| {
+            ProviderError::new(ErrorKind::InvalidInput, "list", format!("the bucket holds a key Ferry cannot use: {e}"))
+                .with_key(full)
+        })
+    }
+
+    fn refuse_root(op: &'static str, key: &ObjectKey) -> Result<()> {
+        if key.is_root() {
+            return Err(ProviderError::new(ErrorKind::InvalidInput, op, "the empty key names no object"));
+        }
+        Ok(())
+    }
+
+    fn list_page_stream<'a>(&'a self, prefix: String, delimiter: Option<&'static str>) -> ListStream<'a> {
+        let pages = stream::try_unfold((Some(None::<String>), self), move |(token, me)| {
+            let prefix = prefix.clone();
+            async move {
+                let Some(token) = token else { return Ok(None) };
+                let out = me
+                    .client
+                    .list_objects_v2()
+                    .bucket(&me.config.bucket)
+                    .prefix(&prefix)
+                    .set_delimiter(delimiter.map(str::to_owned))
+                    .set_continuation_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| map_sdk_error("list", None, e))?;
+                let items: Vec<Result<ObjectMeta>> = out
+                    .contents()
+                    .iter()
+                    .map(|o| {
+                        let key = me.relative_key(o.key().unwrap_or_default())?;
+                        let mut meta = ObjectMeta::new(key, u64::try_from(o.size().unwrap_or(0)).unwrap_or(0));
+                        meta.modified = to_chrono(o.last_modified());
+                        meta.etag = o.e_tag().map(str::to_owned);
+                        Ok(meta)
+                    })
+                    .collect();
+                let next = match (out.is_truncated(), out.next_continuation_token()) {
+                    (Some(true), Some(t)) => Some(Some(t.to_owned())),
+                    _ => None,
+                };
+                Ok(Some((stream::iter(items), (next, me))))
+            }
+        });
+        pages.try_flatten().boxed()
+    }
+}
+
+#[async_trait]
+impl Provider for S3Provider {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo { kind: "s3", root: format!("{}/{}", self.config.bucket, self.config.prefix) }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            read_with_range: true,
+            write_multipart: true,
+            write_if_not_exists: self.config.conditional_writes,
+            copy_server_side: true,
+            versions: self.versioned,
+            user_metadata: true,
+            content_type: true,
+            preserve_modified: false,
+            case_insensitive: false,
+            max_key_bytes: Some(self.config.max_key_bytes.saturating_sub(self.config.prefix.len())),
+            hashes: if self.config.send_checksums { BTreeSet::from([HashKind::Sha256]) } else { BTreeSet::new() },
+        }
+    }
+
+    fn list<'a>(&'a self, prefix: &ObjectKey, options: ListOptions) -> ListStream<'a> {
+        let full = self.full_key(prefix);
+        self.list_page_stream(full, options.shallow.then_some("/"))
+    }
+
+    async fn head(&self, key: &ObjectKey) -> Result<ObjectMeta> {
+        Self::refuse_root("head", key)?;
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.config.bucket)
+            .key(self.full_key(key))
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("head", Some(key), e))?;
+        let mut meta = ObjectMeta::new(key.clone(), u64::try_from(out.content_length().unwrap_or(0)).unwrap_or(0));
+        meta.modified = to_chrono(out.last_modified());
+        meta.etag = out.e_tag().map(str::to_owned);
+        meta.version = out.version_id().map(str::to_owned);
+        meta.content_type = out.content_type().map(str::to_owned);
+        meta.user_metadata = lowercase(out.metadata());
+        if let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
+            meta.hashes.insert(HashKind::Sha256, sha);
+        }
+        Ok(meta)
+    }
+
+    async fn get(&self, key: &ObjectKey, options: GetOptions) -> Result<GetResult> {
+        Self::refuse_root("get", key)?;
+        let range = match &options.range {
+            Some(r) if r.start >= r.end => {
+                return Err(ProviderError::new(ErrorKind::InvalidInput, "get", "empty range").with_key(key));
+            }
+            Some(r) => Some(format!("bytes={}-{}", r.start, r.end - 1)),
+            None => None,
+        };
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.config.bucket)
+            .key(self.full_key(key))
+            .set_range(range.clone())
+            .set_version_id(options.version.clone())
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("get", Some(key), e))?;
+        let length = u64::try_from(out.content_length().unwrap_or(0)).unwrap_or(0);
+        let total = match (&range, out.content_range()) {
+            (Some(_), Some(cr)) => cr.rsplit('/').next().and_then(|t| t.parse().ok()).unwrap_or(length),
+            _ => length,
+        };
+        let mut meta = ObjectMeta::new(key.clone(), total);
+        meta.modified = to_chrono(out.last_modified());
+        meta.etag = out.e_tag().map(str::to_owned);
+        meta.version = out.version_id().map(str::to_owned);
+        meta.content_type = out.content_type().map(str::to_owned);
+        meta.user_metadata = lowercase(out.metadata());
+        let body = download_stream(out.body, length, key.clone());
+        Ok(GetResult { meta, body })
+    }
+
+    async fn put(&self, key: &ObjectKey, body: ByteStream, options: PutOptions) -> Result<PutResult> {
+        Self::refuse_root("put", key)?;
+        upload::put(self, key, body, options).await
+    }
+
+    async fn delete(&self, key: &ObjectKey, options: DeleteOptions) -> Result<()> {
+        Self::refuse_root("delete", key)?;
+        self.client
+            .delete_object()
+            .bucket(&self.config.bucket)
+            .key(self.full_key(key))
+            .set_version_id(options.version)
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                let mapped = map_sdk_error("delete", Some(key), e);
+                if mapped.is_not_found() { Ok(()) } else { Err(mapped) }
+            })
+    }
+
+    async fn copy_within(&self, from: &ObjectKey, to: &ObjectKey) -> Result<PutResult> {
+        Self::refuse_root("copy_within", to)?;
+        let source = format!("{}/{}", self.config.bucket, errors::encode_copy_source(&self.full_key(from)));
+        let out = self
+            .client
+            .copy_object()
+            .bucket(&self.config.bucket)
+            .key(self.full_key(to))
+            .copy_source(source)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("copy_within", Some(from), e))?;
+        let size = self.head(to).await.map(|m| m.size).unwrap_or(0);
+        Ok(PutResult {
+            etag: out.copy_object_result().and_then(|r| r.e_tag()).map(str::to_owned),
+            version: out.version_id().map(str::to_owned),
+            size,
+            hashes: BTreeMap::new(),
+        })
+    }
+
+    fn list_versions<'a>(&'a self, prefix: &ObjectKey) -> ListStream<'a> {
+        if !self.versioned {
+            return stream::once(async { Err(ProviderError::unsupported("list_versions")) }).boxed();
+        }
+        let prefix = self.full_key(prefix);
+        let pages = stream::try_unfold((Some((None::<String>, None::<String>)), self), move |(marker, me)| {
+            let prefix = prefix.clone();
+            async move {
+                let Some((key_marker, version_marker)) = marker else { return Ok(None) };
+                let out = me
+                    .client
+                    .list_object_versions()
+                    .bucket(&me.config.bucket)
+                    .prefix(&prefix)
+                    .set_key_marker(key_marker)
+                    .set_version_id_marker(version_marker)
+                    .send()
+                    .await
+                    .map_err(|e| map_sdk_error("list_versions", None, e))?;
+                let items: Vec<Result<ObjectMeta>> = out
+                    .versions()
+                    .iter()
+                    .map(|v| {
+                        let key = me.relative_key(v.key().unwrap_or_default())?;
+                        let mut meta = ObjectMeta::new(key, u64::try_from(v.size().unwrap_or(0)).unwrap_or(0));
+                        meta.modified = to_chrono(v.last_modified());
+                        meta.etag = v.e_tag().map(str::to_owned);
+                        meta.version = v.version_id().map(str::to_owned);
+                        Ok(meta)
+                    })
+                    .collect();
+                let next = match out.is_truncated() {
+                    Some(true) => Some((
+                        out.next_key_marker().map(str::to_owned),
+                        out.next_version_id_marker().map(str::to_owned),
+                    )),
+                    _ => None,
+                };
+                Ok(Some((stream::iter(items), (next, me))))
+            }
+        });
+        pages.try_flatten().boxed()
+    }
+}
+
+fn lowercase(map: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect()).unwrap_or_default()
+}
+
+/// The SDK's body as Ferry's stream, refusing a download that ends short.
+fn download_stream(body: aws_sdk_s3::primitives::ByteStream, expected: u64, key: ObjectKey) -> ByteStream {
+    stream::try_unfold((body, 0u64, key), move |(mut body, seen, key)| async move {
+        match body.try_next().await {
+            Ok(Some(chunk)) => {
+                let seen = seen + chunk.len() as u64;
+                Ok(Some((chunk, (body, seen, key))))
+            }
+            Ok(None) if seen == expected => Ok(None),
+            Ok(None) => Err(ProviderError::new(
+                ErrorKind::Unexpected,
+                "get",
+                format!("the download ended after {seen} of {expected} bytes"),
+            )
+            .with_key(&key)),
+            Err(e) => Err(ProviderError::new(ErrorKind::Unexpected, "get", format!("the download broke off: {e}"))
+                .with_key(&key)),
+        }
+    })
+    .boxed()
+}

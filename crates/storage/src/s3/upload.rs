@@ -1,0 +1,272 @@
+//! Writes: one PutObject up to the threshold, a multipart upload above it, with a
+//! bounded number of parts in memory and in flight, and an abort on any failure.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::primitives::ByteStream as AwsBody;
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
+
+use super::errors::map_sdk_error;
+use super::{S3Provider, sha256_from_b64};
+use crate::{ByteStream, ErrorKind, HashKind, ObjectKey, ProviderError, PutOptions, PutResult, Result, check_sha256};
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn check_size(key: &ObjectKey, declared: Option<u64>, actual: u64) -> Result<()> {
+    match declared {
+        Some(expected) if expected != actual => Err(ProviderError::new(
+            ErrorKind::InvalidInput,
+            "put",
+            format!("expected {expected} bytes, received {actual}"),
+        )
+        .with_key(key)),
+        _ => Ok(()),
+    }
+}
+
+fn metadata(options: &PutOptions) -> Option<std::collections::HashMap<String, String>> {
+    (!options.user_metadata.is_empty())
+        .then(|| options.user_metadata.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect())
+}
+
+/// Writes `body` to `key`.
+pub(crate) async fn put(p: &S3Provider, key: &ObjectKey, mut body: ByteStream, options: PutOptions) -> Result<PutResult> {
+    let threshold = usize::try_from(p.config.multipart_threshold).unwrap_or(usize::MAX);
+    let mut first = BytesMut::new();
+    let mut ended = false;
+    while first.len() <= threshold {
+        match body.try_next().await? {
+            Some(chunk) => first.extend_from_slice(&chunk),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if ended { put_single(p, key, first.freeze(), &options).await } else { put_multipart(p, key, first, body, &options).await }
+}
+
+async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutOptions) -> Result<PutResult> {
+    let size = data.len() as u64;
+    check_size(key, options.size, size)?;
+    let digest = Sha256::digest(&data);
+    // A body that does not match its declared hash never reaches the bucket.
+    check_sha256("put", key, options.sha256.as_deref(), &digest)?;
+    let mut request = p
+        .client
+        .put_object()
+        .bucket(&p.config.bucket)
+        .key(p.full_key(key))
+        .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+        .set_content_type(options.content_type.clone())
+        .set_metadata(metadata(options))
+        .body(AwsBody::from(data));
+    if p.config.send_checksums {
+        request = request.checksum_sha256(b64(&digest));
+    }
+    if options.if_none_match {
+        request = request.if_none_match("*");
+    }
+    let out = request.send().await.map_err(|e| conditional(map_sdk_error("put", Some(key), e), options))?;
+    let mut hashes = BTreeMap::new();
+    if let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
+        hashes.insert(HashKind::Sha256, sha);
+    }
+    Ok(PutResult { etag: out.e_tag().map(str::to_owned), version: out.version_id().map(str::to_owned), size, hashes })
+}
+
+/// A refused `If-None-Match: *` means the object exists.
+fn conditional(err: ProviderError, options: &PutOptions) -> ProviderError {
+    if options.if_none_match && matches!(err.kind(), ErrorKind::PreconditionFailed | ErrorKind::AlreadyExists) {
+        ProviderError::new(ErrorKind::AlreadyExists, "put", "the object exists")
+            .with_key(err.key().unwrap_or_default())
+    } else {
+        err
+    }
+}
+
+/// Aborts the upload if dropped before it completes (a cancelled write).
+struct AbortOnDrop {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    armed: bool,
+}
+
+impl AbortOnDrop {
+    async fn abort_now(mut self) {
+        self.armed = false;
+        let result = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .send()
+            .await;
+        if result.is_err() {
+            // The bucket keeps the parts until a lifecycle rule or a later clean-up removes them.
+            eprintln!("ferry: could not abort multipart upload {} for {}", self.upload_id, self.key);
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let request = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(&self.key)
+                .upload_id(&self.upload_id);
+            handle.spawn(async move {
+                let _ = request.send().await;
+            });
+        }
+    }
+}
+
+async fn put_multipart(
+    p: &S3Provider,
+    key: &ObjectKey,
+    first: BytesMut,
+    body: ByteStream,
+    options: &PutOptions,
+) -> Result<PutResult> {
+    let full_key = p.full_key(key);
+    let mut create = p
+        .client
+        .create_multipart_upload()
+        .bucket(&p.config.bucket)
+        .key(&full_key)
+        .set_content_type(options.content_type.clone())
+        .set_metadata(metadata(options));
+    if p.config.send_checksums {
+        create = create.checksum_algorithm(ChecksumAlgorithm::Sha256);
+    }
+    let created = create.send().await.map_err(|e| map_sdk_error("put", Some(key), e))?;
+    let upload_id = created
+        .upload_id()
+        .ok_or_else(|| ProviderError::new(ErrorKind::Unexpected, "put", "the service gave no upload id").with_key(key))?
+        .to_owned();
+    let guard = AbortOnDrop {
+        client: p.client.clone(),
+        bucket: p.config.bucket.clone(),
+        key: full_key.clone(),
+        upload_id: upload_id.clone(),
+        armed: true,
+    };
+    match upload_parts(p, key, &full_key, &upload_id, first, body, options).await {
+        Ok(result) => {
+            let mut guard = guard;
+            guard.armed = false;
+            Ok(result)
+        }
+        Err(e) => {
+            guard.abort_now().await;
+            Err(e)
+        }
+    }
+}
+
+async fn upload_parts(
+    p: &S3Provider,
+    key: &ObjectKey,
+    full_key: &str,
+    upload_id: &str,
+    mut buffer: BytesMut,
+    mut body: ByteStream,
+    options: &PutOptions,
+) -> Result<PutResult> {
+    let part_size = usize::try_from(p.config.part_size).unwrap_or(usize::MAX);
+    let mut whole = Sha256::new();
+    let mut total = 0u64;
+    let mut number = 0i32;
+    let mut ended = false;
+    let mut in_flight = FuturesUnordered::new();
+    let mut parts = Vec::new();
+    loop {
+        while buffer.len() < part_size && !ended {
+            match body.try_next().await? {
+                Some(chunk) => buffer.extend_from_slice(&chunk),
+                None => ended = true,
+            }
+        }
+        if buffer.is_empty() {
+            break;
+        }
+        let part = buffer.split_to(buffer.len().min(part_size)).freeze();
+        whole.update(&part);
+        total += part.len() as u64;
+        number += 1;
+        while in_flight.len() >= p.config.part_concurrency {
+            if let Some(done) = in_flight.next().await {
+                parts.push(done?);
+            }
+        }
+        in_flight.push(upload_part(p, key, full_key, upload_id, number, part));
+    }
+    while let Some(done) = in_flight.next().await {
+        parts.push(done?);
+    }
+    check_size(key, options.size, total)?;
+    // Checked before completing: a mismatch aborts, and nothing becomes visible.
+    check_sha256("put", key, options.sha256.as_deref(), &whole.finalize())?;
+    parts.sort_by_key(|part: &CompletedPart| part.part_number());
+    let out = p
+        .client
+        .complete_multipart_upload()
+        .bucket(&p.config.bucket)
+        .key(full_key)
+        .upload_id(upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .send()
+        .await
+        .map_err(|e| map_sdk_error("put", Some(key), e))?;
+    Ok(PutResult {
+        etag: out.e_tag().map(str::to_owned),
+        version: out.version_id().map(str::to_owned),
+        size: total,
+        hashes: BTreeMap::new(),
+    })
+}
+
+async fn upload_part(
+    p: &S3Provider,
+    key: &ObjectKey,
+    full_key: &str,
+    upload_id: &str,
+    number: i32,
+    data: Bytes,
+) -> Result<CompletedPart> {
+    let digest = b64(&Sha256::digest(&data));
+    let mut request = p
+        .client
+        .upload_part()
+        .bucket(&p.config.bucket)
+        .key(full_key)
+        .upload_id(upload_id)
+        .part_number(number)
+        .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
+        .body(AwsBody::from(data));
+    if p.config.send_checksums {
+        request = request.checksum_sha256(digest.clone());
+    }
+    let out = request.send().await.map_err(|e| map_sdk_error("put", Some(key), e))?;
+    Ok(CompletedPart::builder()
+        .set_e_tag(out.e_tag().map(str::to_owned))
+        .part_number(number)
+        .set_checksum_sha256(p.config.send_checksums.then_some(digest))
+        .build())
+}
