@@ -16,7 +16,7 @@ step() {
   echo "   ($name took $(( $(date +%s) - t0 )) s)" >&2
 }
 
-step "install tools" bash -c '. scripts/lib.sh; ensure_wasm_target; ensure_wasm_bindgen; ensure_wasm_opt; ensure_chromium; ensure_playwright'
+step "install tools" bash -c '. scripts/lib.sh; ensure_wasm_target; ensure_wasm_bindgen; ensure_wasm_opt; ensure_chromium; ensure_playwright; ensure_moto; ensure_s3s_fs'
 step "cargo fmt" cargo fmt --all --check
 step "clippy (server build)" cargo clippy --all-targets --locked -- -D warnings
 step "clippy (browser build)" cargo clippy -p frontend -p app --target wasm32-unknown-unknown \
@@ -35,11 +35,17 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 [ -n "${TEST_DATABASE_URL:-}" ] && say "PostgreSQL tests use ${TEST_DATABASE_URL%%\?*}"
-step "unit, store and server tests" cargo nextest run --locked --no-fail-fast
-
-echo >&2
-echo "steps passed: ${#passed[@]}, failed: ${#failed[@]}; took $(( $(date +%s) - started )) s" >&2
-if [ ${#failed[@]} -gt 0 ]; then
-  printf '  failed: %s\n' "${failed[@]}" >&2
-  exit 1
+# The S3 provider's conformance suite runs against real servers on loopback ports.
+if scripts/s3-servers.sh start; then
+  . target/s3-servers.env
+  trap 'scripts/s3-servers.sh stop' EXIT
+else
+  failed+=("start S3 test servers")
 fi
+step "unit, store, provider and server tests" cargo nextest run --locked --no-fail-fast
+
+echo
+echo "scripts/test.sh took $(( $(date +%s) - started )) s"
+[ ${#failed[@]} -gt 0 ] && printf '  failed step: %s\n' "${failed[@]}"
+echo "steps: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

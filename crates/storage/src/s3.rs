@@ -14,6 +14,7 @@
 
 mod config;
 mod errors;
+mod metadata;
 mod upload;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,14 +24,15 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{BucketVersioningStatus, ChecksumMode};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use futures::stream::{self, StreamExt};
 
 pub use config::{ChecksumBehaviour, S3Config};
 use errors::map_sdk_error;
 
 use crate::{
-    ByteStream, Capabilities, DeleteOptions, ErrorKind, GetOptions, GetResult, HashKind, ListOptions, ListStream,
-    ObjectKey, ObjectMeta, Provider, ProviderError, ProviderInfo, PutOptions, PutResult, Result,
+    ByteStream, Capabilities, DeleteOptions, ErrorKind, GetOptions, GetResult, HashKind, ListOptions,
+    ListStream, ObjectKey, ObjectMeta, Provider, ProviderError, ProviderInfo, PutOptions, PutResult, Result,
 };
 
 /// A bucket (and optional prefix) on an S3-compatible service.
@@ -72,6 +74,13 @@ impl S3Provider {
     async fn detect_versioning(&self) -> bool {
         match self.client.get_bucket_versioning().bucket(&self.config.bucket).send().await {
             Ok(out) => out.status() == Some(&BucketVersioningStatus::Enabled),
+            // Some servers answer 200 with a differently named XML root, which the SDK
+            // refuses to parse; the status inside is still what counts.
+            Err(aws_sdk_s3::error::SdkError::ServiceError(e)) if e.raw().status().as_u16() == 200 => e
+                .raw()
+                .body()
+                .bytes()
+                .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>")),
             Err(_) => false,
         }
     }
@@ -126,6 +135,27 @@ impl S3Provider {
         Ok(())
     }
 
+    /// Multipart uploads started under this provider's prefix and never completed
+    /// or aborted, as `(key, upload id)`.
+    ///
+    /// # Errors
+    /// The service's refusal, mapped.
+    pub async fn unfinished_uploads(&self) -> Result<Vec<(String, String)>> {
+        let out = self
+            .client
+            .list_multipart_uploads()
+            .bucket(&self.config.bucket)
+            .prefix(&self.config.prefix)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("list uploads", None, e))?;
+        Ok(out
+            .uploads()
+            .iter()
+            .map(|u| (u.key().unwrap_or_default().to_owned(), u.upload_id().unwrap_or_default().to_owned()))
+            .collect())
+    }
+
     /// The full key in the bucket.
     fn full_key(&self, key: &ObjectKey) -> String {
         format!("{}{}", self.config.prefix, key.as_str())
@@ -135,8 +165,12 @@ impl S3Provider {
     fn relative_key(&self, full: &str) -> Result<ObjectKey> {
         let tail = full.strip_prefix(&self.config.prefix).unwrap_or(full);
         ObjectKey::new(tail).map_err(|e| {
-            ProviderError::new(ErrorKind::InvalidInput, "list", format!("the bucket holds a key Ferry cannot use: {e}"))
-                .with_key(full)
+            ProviderError::new(
+                ErrorKind::InvalidInput,
+                "list",
+                format!("the bucket holds a key Ferry cannot use: {e}"),
+            )
+            .with_key(full)
         })
     }
 
@@ -167,7 +201,8 @@ impl S3Provider {
                     .iter()
                     .map(|o| {
                         let key = me.relative_key(o.key().unwrap_or_default())?;
-                        let mut meta = ObjectMeta::new(key, u64::try_from(o.size().unwrap_or(0)).unwrap_or(0));
+                        let mut meta =
+                            ObjectMeta::new(key, u64::try_from(o.size().unwrap_or(0)).unwrap_or(0));
                         meta.modified = to_chrono(o.last_modified());
                         meta.etag = o.e_tag().map(str::to_owned);
                         Ok(meta)
@@ -202,7 +237,11 @@ impl Provider for S3Provider {
             preserve_modified: false,
             case_insensitive: false,
             max_key_bytes: Some(self.config.max_key_bytes.saturating_sub(self.config.prefix.len())),
-            hashes: if self.config.send_checksums { BTreeSet::from([HashKind::Sha256]) } else { BTreeSet::new() },
+            hashes: if self.config.send_checksums {
+                BTreeSet::from([HashKind::Sha256])
+            } else {
+                BTreeSet::new()
+            },
         }
     }
 
@@ -222,7 +261,8 @@ impl Provider for S3Provider {
             .send()
             .await
             .map_err(|e| map_sdk_error("head", Some(key), e))?;
-        let mut meta = ObjectMeta::new(key.clone(), u64::try_from(out.content_length().unwrap_or(0)).unwrap_or(0));
+        let mut meta =
+            ObjectMeta::new(key.clone(), u64::try_from(out.content_length().unwrap_or(0)).unwrap_or(0));
         meta.modified = to_chrono(out.last_modified());
         meta.etag = out.e_tag().map(str::to_owned);
         meta.version = out.version_id().map(str::to_owned);
@@ -315,48 +355,51 @@ impl Provider for S3Provider {
             return stream::once(async { Err(ProviderError::unsupported("list_versions")) }).boxed();
         }
         let prefix = self.full_key(prefix);
-        let pages = stream::try_unfold((Some((None::<String>, None::<String>)), self), move |(marker, me)| {
-            let prefix = prefix.clone();
-            async move {
-                let Some((key_marker, version_marker)) = marker else { return Ok(None) };
-                let out = me
-                    .client
-                    .list_object_versions()
-                    .bucket(&me.config.bucket)
-                    .prefix(&prefix)
-                    .set_key_marker(key_marker)
-                    .set_version_id_marker(version_marker)
-                    .send()
-                    .await
-                    .map_err(|e| map_sdk_error("list_versions", None, e))?;
-                let items: Vec<Result<ObjectMeta>> = out
-                    .versions()
-                    .iter()
-                    .map(|v| {
-                        let key = me.relative_key(v.key().unwrap_or_default())?;
-                        let mut meta = ObjectMeta::new(key, u64::try_from(v.size().unwrap_or(0)).unwrap_or(0));
-                        meta.modified = to_chrono(v.last_modified());
-                        meta.etag = v.e_tag().map(str::to_owned);
-                        meta.version = v.version_id().map(str::to_owned);
-                        Ok(meta)
-                    })
-                    .collect();
-                let next = match out.is_truncated() {
-                    Some(true) => Some((
-                        out.next_key_marker().map(str::to_owned),
-                        out.next_version_id_marker().map(str::to_owned),
-                    )),
-                    _ => None,
-                };
-                Ok(Some((stream::iter(items), (next, me))))
-            }
-        });
+        let pages =
+            stream::try_unfold((Some((None::<String>, None::<String>)), self), move |(marker, me)| {
+                let prefix = prefix.clone();
+                async move {
+                    let Some((key_marker, version_marker)) = marker else { return Ok(None) };
+                    let out = me
+                        .client
+                        .list_object_versions()
+                        .bucket(&me.config.bucket)
+                        .prefix(&prefix)
+                        .set_key_marker(key_marker)
+                        .set_version_id_marker(version_marker)
+                        .send()
+                        .await
+                        .map_err(|e| map_sdk_error("list_versions", None, e))?;
+                    let items: Vec<Result<ObjectMeta>> = out
+                        .versions()
+                        .iter()
+                        .map(|v| {
+                            let key = me.relative_key(v.key().unwrap_or_default())?;
+                            let mut meta =
+                                ObjectMeta::new(key, u64::try_from(v.size().unwrap_or(0)).unwrap_or(0));
+                            meta.modified = to_chrono(v.last_modified());
+                            meta.etag = v.e_tag().map(str::to_owned);
+                            meta.version = v.version_id().map(str::to_owned);
+                            Ok(meta)
+                        })
+                        .collect();
+                    let next = match out.is_truncated() {
+                        Some(true) => Some((
+                            out.next_key_marker().map(str::to_owned),
+                            out.next_version_id_marker().map(str::to_owned),
+                        )),
+                        _ => None,
+                    };
+                    Ok(Some((stream::iter(items), (next, me))))
+                }
+            });
         pages.try_flatten().boxed()
     }
 }
 
 fn lowercase(map: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
-    map.map(|m| m.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect()).unwrap_or_default()
+    map.map(|m| m.iter().map(|(k, v)| (k.to_lowercase(), metadata::decode_value(v))).collect())
+        .unwrap_or_default()
 }
 
 /// The SDK's body as Ferry's stream, refusing a download that ends short.
@@ -374,8 +417,10 @@ fn download_stream(body: aws_sdk_s3::primitives::ByteStream, expected: u64, key:
                 format!("the download ended after {seen} of {expected} bytes"),
             )
             .with_key(&key)),
-            Err(e) => Err(ProviderError::new(ErrorKind::Unexpected, "get", format!("the download broke off: {e}"))
-                .with_key(&key)),
+            Err(e) => {
+                Err(ProviderError::new(ErrorKind::Unexpected, "get", format!("the download broke off: {e}"))
+                    .with_key(&key))
+            }
         }
     })
     .boxed()

@@ -165,7 +165,10 @@ impl S3Config {
             .force_path_style(self.path_style)
             .http_client(http)
             .timeout_config(
-                TimeoutConfig::builder().connect_timeout(self.connect_timeout).read_timeout(self.read_timeout).build(),
+                TimeoutConfig::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .read_timeout(self.read_timeout)
+                    .build(),
             )
             // The engine retries with its own pacer; the SDK tries a request at most twice.
             .retry_config(RetryConfig::standard().with_max_attempts(2))

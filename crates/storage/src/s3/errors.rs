@@ -17,9 +17,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let mapped = match &err {
-        SdkError::TimeoutError(_) => {
-            ProviderError::new(ErrorKind::Unexpected, op, "the request timed out").with_retry(Retry::Temporary)
-        }
+        SdkError::TimeoutError(_) => ProviderError::new(ErrorKind::Unexpected, op, "the request timed out")
+            .with_retry(Retry::Temporary),
         SdkError::DispatchFailure(failure) => {
             let why = if failure.is_timeout() {
                 "timed out connecting to the endpoint"
@@ -64,9 +63,10 @@ pub(crate) fn from_status(
 ) -> ProviderError {
     let kind = match (status, code) {
         (_, "NoSuchBucket") => ErrorKind::InvalidConfig,
-        (_, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied" | "InvalidToken" | "ExpiredToken") => {
-            ErrorKind::PermissionDenied
-        }
+        (
+            _,
+            "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied" | "InvalidToken" | "ExpiredToken",
+        ) => ErrorKind::PermissionDenied,
         (_, "BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" | "InvalidChecksum") => {
             ErrorKind::ChecksumMismatch
         }

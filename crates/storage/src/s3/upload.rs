@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::errors::map_sdk_error;
 use super::{S3Provider, sha256_from_b64};
-use crate::{ByteStream, ErrorKind, HashKind, ObjectKey, ProviderError, PutOptions, PutResult, Result, check_sha256};
+use crate::{
+    ByteStream, ErrorKind, HashKind, ObjectKey, ProviderError, PutOptions, PutResult, Result, check_sha256,
+};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -31,12 +33,22 @@ fn check_size(key: &ObjectKey, declared: Option<u64>, actual: u64) -> Result<()>
 }
 
 fn metadata(options: &PutOptions) -> Option<std::collections::HashMap<String, String>> {
-    (!options.user_metadata.is_empty())
-        .then(|| options.user_metadata.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect())
+    (!options.user_metadata.is_empty()).then(|| {
+        options
+            .user_metadata
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), super::metadata::encode_value(v)))
+            .collect()
+    })
 }
 
 /// Writes `body` to `key`.
-pub(crate) async fn put(p: &S3Provider, key: &ObjectKey, mut body: ByteStream, options: PutOptions) -> Result<PutResult> {
+pub(crate) async fn put(
+    p: &S3Provider,
+    key: &ObjectKey,
+    mut body: ByteStream,
+    options: PutOptions,
+) -> Result<PutResult> {
     let threshold = usize::try_from(p.config.multipart_threshold).unwrap_or(usize::MAX);
     let mut first = BytesMut::new();
     let mut ended = false;
@@ -49,7 +61,11 @@ pub(crate) async fn put(p: &S3Provider, key: &ObjectKey, mut body: ByteStream, o
             }
         }
     }
-    if ended { put_single(p, key, first.freeze(), &options).await } else { put_multipart(p, key, first, body, &options).await }
+    if ended {
+        put_single(p, key, first.freeze(), &options).await
+    } else {
+        put_multipart(p, key, first, body, &options).await
+    }
 }
 
 async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutOptions) -> Result<PutResult> {
@@ -78,12 +94,18 @@ async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutO
     if let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
         hashes.insert(HashKind::Sha256, sha);
     }
-    Ok(PutResult { etag: out.e_tag().map(str::to_owned), version: out.version_id().map(str::to_owned), size, hashes })
+    Ok(PutResult {
+        etag: out.e_tag().map(str::to_owned),
+        version: out.version_id().map(str::to_owned),
+        size,
+        hashes,
+    })
 }
 
 /// A refused `If-None-Match: *` means the object exists.
 fn conditional(err: ProviderError, options: &PutOptions) -> ProviderError {
-    if options.if_none_match && matches!(err.kind(), ErrorKind::PreconditionFailed | ErrorKind::AlreadyExists) {
+    if options.if_none_match && matches!(err.kind(), ErrorKind::PreconditionFailed | ErrorKind::AlreadyExists)
+    {
         ProviderError::new(ErrorKind::AlreadyExists, "put", "the object exists")
             .with_key(err.key().unwrap_or_default())
     } else {
@@ -158,7 +180,9 @@ async fn put_multipart(
     let created = create.send().await.map_err(|e| map_sdk_error("put", Some(key), e))?;
     let upload_id = created
         .upload_id()
-        .ok_or_else(|| ProviderError::new(ErrorKind::Unexpected, "put", "the service gave no upload id").with_key(key))?
+        .ok_or_else(|| {
+            ProviderError::new(ErrorKind::Unexpected, "put", "the service gave no upload id").with_key(key)
+        })?
         .to_owned();
     let guard = AbortOnDrop {
         client: p.client.clone(),
