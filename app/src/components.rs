@@ -1,5 +1,6 @@
 //! Widgets the pages share.
 
+pub mod empty;
 pub mod form;
 pub mod layout;
 pub mod live;

@@ -1,20 +1,18 @@
 //! Migrations: jobs that move documents between providers.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+
+use crate::components::empty::EmptyPage;
 
 /// The migrations list.
 #[component]
 pub fn MigrationsPage() -> impl IntoView {
     view! {
-        <Title text="Migrations" />
-        <header class="page-head">
-            <h1>"Migrations"</h1>
-            <p class="lead">"Each migration copies, moves or mirrors documents from one provider to another, verifying every copy by its SHA-256."</p>
-        </header>
-        <section class="empty-state" aria-label="No migrations">
-            <h2>"No migrations yet"</h2>
-            <p>"Migrations need two providers. Running ones will be listed first, with live progress."</p>
-        </section>
+        <EmptyPage
+            title="Migrations"
+            lead="Each migration copies, moves or mirrors documents from one provider to another, verifying every copy by its SHA-256."
+            empty_heading="No migrations yet"
+            empty_text="Migrations need two providers. Running ones will be listed first, with live progress."
+        />
     }
 }
