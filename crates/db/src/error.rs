@@ -54,6 +54,9 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
                 DbError::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() }
             }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                DbError::Conflict { constraint: db.constraint().unwrap_or("still referenced").to_owned() }
+            }
             sqlx::Error::Io(e) => DbError::Unavailable(e.to_string()),
             sqlx::Error::PoolTimedOut => {
                 DbError::Unavailable("timed out waiting for a database connection".to_owned())

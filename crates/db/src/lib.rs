@@ -6,6 +6,7 @@
 mod error;
 mod postgres;
 mod records;
+pub mod seal;
 mod shared;
 mod sqlite;
 
@@ -15,11 +16,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ferry_model::Role;
+use ferry_model::provider::{Health, ProviderStatus};
 use uuid::Uuid;
 
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
-pub use records::{AuditEvent, NewAuditEvent, NewUser, SessionRow, UserRecord};
+pub use records::{
+    AuditEvent, NewAuditEvent, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+};
 pub use sqlite::SqliteStore;
 
 /// Which database a [`Store`] talks to.
@@ -137,6 +141,41 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// How many audit entries exist.
     async fn count_audit(&self) -> Result<i64>;
+
+    /// Adds a provider. Fails with [`DbError::Conflict`] when the name is taken
+    /// (names compare without case).
+    async fn create_provider(&self, new: &ProviderWrite) -> Result<ProviderRecord>;
+
+    /// Replaces a provider's name, settings, secrets, status and primary flag.
+    async fn update_provider(&self, change: &ProviderWrite) -> Result<ProviderRecord>;
+
+    /// One provider, with its catalog counts.
+    async fn provider_by_id(&self, id: Uuid) -> Result<ProviderRecord>;
+
+    /// Every provider, by name, with catalog counts.
+    async fn list_providers(&self) -> Result<Vec<ProviderRecord>>;
+
+    /// Changes only the status (disable, enable, read-only).
+    async fn set_provider_status(&self, id: Uuid, status: ProviderStatus, at: DateTime<Utc>) -> Result<()>;
+
+    /// Records a health check's verdict.
+    async fn set_provider_health(
+        &self,
+        id: Uuid,
+        health: Health,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Deletes a provider. Fails with [`DbError::Conflict`] while anything (a
+    /// catalogued copy, a migration) still refers to it.
+    async fn delete_provider(&self, id: Uuid) -> Result<()>;
+
+    /// A run-time setting.
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    /// Stores a setting unless one exists; returns whether it was stored.
+    async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool>;
 }
 
 /// Opens the database a URL names, creating (SQLite) and migrating it.

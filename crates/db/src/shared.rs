@@ -274,6 +274,177 @@ macro_rules! shared_store {
                     .await?;
                 Ok(sqlx::Row::try_get(&row, "n")?)
             }
+
+            async fn create_provider(&self, new: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                if new.primary {
+                    sqlx::query("update provider set is_primary = false where is_primary")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "insert into provider
+                       (provider_id, name, kind, settings, secrets, status, is_primary, health, health_message,
+                        created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, 'unknown', '', $8, $8)",
+                )
+                .bind(new.id)
+                .bind(&new.name)
+                .bind(new.kind.as_str())
+                .bind(&new.settings)
+                .bind(&new.secrets)
+                .bind(new.status.as_str())
+                .bind(new.primary)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.provider_by_id(new.id).await
+            }
+
+            async fn update_provider(&self, change: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                if change.primary {
+                    sqlx::query("update provider set is_primary = false where is_primary and provider_id <> $1")
+                        .bind(change.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // A changed kind or location makes the last health verdict meaningless.
+                let done = sqlx::query(
+                    "update provider set name = $2, kind = $3, settings = $4, secrets = $5, status = $6,
+                       is_primary = $7, updated_at = $8,
+                       health = case when settings = $4 and kind = $3 and secrets is not distinct from $5
+                                     then health else 'unknown' end,
+                       health_message = case when settings = $4 and kind = $3 and secrets is not distinct from $5
+                                     then health_message else '' end
+                     where provider_id = $1",
+                )
+                .bind(change.id)
+                .bind(&change.name)
+                .bind(change.kind.as_str())
+                .bind(&change.settings)
+                .bind(&change.secrets)
+                .bind(change.status.as_str())
+                .bind(change.primary)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                expect_one(done.rows_affected())?;
+                tx.commit().await?;
+                self.provider_by_id(change.id).await
+            }
+
+            async fn provider_by_id(&self, id: uuid::Uuid) -> $crate::Result<$crate::ProviderRecord> {
+                let sql = format!("{PROVIDER_SELECT} where p.provider_id = $1");
+                let row = sqlx::query(&sql).bind(id).fetch_one(&self.pool).await?;
+                provider_from_row(&row)
+            }
+
+            async fn list_providers(&self) -> $crate::Result<Vec<$crate::ProviderRecord>> {
+                let sql = format!("{PROVIDER_SELECT} order by lower(p.name)");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(provider_from_row).collect()
+            }
+
+            async fn set_provider_status(
+                &self,
+                id: uuid::Uuid,
+                status: ferry_model::provider::ProviderStatus,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query("update provider set status = $2, updated_at = $3 where provider_id = $1")
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn set_provider_health(
+                &self,
+                id: uuid::Uuid,
+                health: ferry_model::provider::Health,
+                message: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query(
+                    "update provider set health = $2, health_message = $3, last_check_at = $4 where provider_id = $1",
+                )
+                .bind(id)
+                .bind(health.as_str())
+                .bind(message)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn delete_provider(&self, id: uuid::Uuid) -> $crate::Result<()> {
+                let done = sqlx::query("delete from provider where provider_id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
+            async fn setting(&self, key: &str) -> $crate::Result<Option<String>> {
+                let row = sqlx::query("select value from setting where key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| Ok(sqlx::Row::try_get(&row, "value")?)).transpose()
+            }
+
+            async fn insert_setting_if_absent(&self, key: &str, value: &str) -> $crate::Result<bool> {
+                let done = sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
+        const PROVIDER_SELECT: &str = "select p.*, coalesce(c.n, 0) as documents, coalesce(c.b, 0) as bytes
+             from provider p
+             left join (select provider_id, count(*) as n, cast(sum(size) as bigint) as b
+                        from document_copy group by provider_id) c
+               on c.provider_id = p.provider_id";
+
+        fn provider_from_row<R>(row: &R) -> $crate::Result<$crate::ProviderRecord>
+        where
+            R: sqlx::Row,
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            let corrupt = |e: String| $crate::DbError::Corrupt(e);
+            let kind: String = row.try_get("kind")?;
+            let status: String = row.try_get("status")?;
+            let health: String = row.try_get("health")?;
+            Ok($crate::ProviderRecord {
+                id: row.try_get("provider_id")?,
+                name: row.try_get("name")?,
+                kind: kind.parse().map_err(corrupt)?,
+                settings: row.try_get("settings")?,
+                secrets: row.try_get("secrets")?,
+                status: status.parse().map_err(corrupt)?,
+                primary: row.try_get("is_primary")?,
+                health: health.parse().map_err(corrupt)?,
+                health_message: row.try_get("health_message")?,
+                last_check_at: row.try_get("last_check_at")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                documents: row.try_get("documents")?,
+                bytes: row.try_get("bytes")?,
+            })
         }
 
         fn parse_role(text: &str) -> $crate::Result<ferry_model::Role> {

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use ferry_db::{DbError, Dialect, NewAuditEvent, NewUser, SessionRow, Store};
+use ferry_db::{DbError, Dialect, NewAuditEvent, NewUser, ProviderWrite, SessionRow, Store, seal};
 use ferry_model::Role;
+use ferry_model::provider::{Health, ProviderKind, ProviderStatus};
 
 fn new_user(name: &str, role: Role) -> NewUser {
     NewUser { username: name.to_owned(), password_hash: format!("$argon2id$fake${name}"), role }
@@ -98,6 +99,84 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(log[0].detail, "<b>not html</b>");
     assert_eq!(log[0].actor_user_id, Some(admin.user.id));
     assert_eq!(store.list_audit(1).await.unwrap().len(), 1);
+
+    providers(store.as_ref()).await;
+    master_key(store.as_ref()).await;
+}
+
+fn provider(name: &str, primary: bool) -> ProviderWrite {
+    ProviderWrite {
+        id: uuid::Uuid::now_v7(),
+        name: name.to_owned(),
+        kind: ProviderKind::Local,
+        settings: r#"{"kind":"local","root":"/srv/a"}"#.to_owned(),
+        secrets: None,
+        status: ProviderStatus::Active,
+        primary,
+    }
+}
+
+async fn providers(store: &dyn Store) {
+    assert!(store.list_providers().await.unwrap().is_empty());
+    let a = store.create_provider(&provider("Archive", true)).await.unwrap();
+    assert_eq!((a.documents, a.bytes), (0, 0));
+    assert_eq!(a.health, Health::Unknown);
+    assert!(a.primary);
+    // Names are unique without regard to case.
+    let dup = store.create_provider(&provider("ARCHIVE", false)).await;
+    assert!(dup.as_ref().is_err_and(DbError::is_conflict), "{dup:?}");
+    // A second primary takes the flag from the first.
+    let mut b = provider("bucket", true);
+    b.kind = ProviderKind::S3;
+    b.secrets = Some("v1:sealed".into());
+    let b_rec = store.create_provider(&b).await.unwrap();
+    assert!(!store.provider_by_id(a.id).await.unwrap().primary);
+    assert_eq!(b_rec.secrets.as_deref(), Some("v1:sealed"));
+    assert!(!format!("{b_rec:?}").contains("v1:sealed"), "Debug hides sealed secrets");
+    let names: Vec<_> = store.list_providers().await.unwrap().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["Archive", "bucket"]);
+
+    // Health is recorded, and forgotten when the location changes.
+    let at = Utc::now();
+    store.set_provider_health(a.id, Health::Healthy, "listed in 3 ms", at).await.unwrap();
+    let checked = store.provider_by_id(a.id).await.unwrap();
+    assert_eq!((checked.health, checked.health_message.as_str()), (Health::Healthy, "listed in 3 ms"));
+    assert!(checked.last_check_at.is_some());
+    let renamed = ProviderWrite { id: a.id, name: "Archive 2".into(), ..provider("x", false) };
+    let after = store.update_provider(&renamed).await.unwrap();
+    assert_eq!(
+        (after.name.as_str(), after.health),
+        ("Archive 2", Health::Healthy),
+        "same place, same health"
+    );
+    let moved = ProviderWrite { settings: r#"{"kind":"local","root":"/srv/b"}"#.into(), ..renamed };
+    assert_eq!(store.update_provider(&moved).await.unwrap().health, Health::Unknown);
+    let clash = ProviderWrite { name: "Bucket".into(), ..moved.clone() };
+    assert!(store.update_provider(&clash).await.is_err_and(|e| e.is_conflict()));
+    store.set_provider_status(a.id, ProviderStatus::Disabled, at).await.unwrap();
+    assert_eq!(store.provider_by_id(a.id).await.unwrap().status, ProviderStatus::Disabled);
+
+    // Delete; a missing one is NotFound.
+    store.delete_provider(a.id).await.unwrap();
+    assert!(store.provider_by_id(a.id).await.unwrap_err().is_not_found());
+    assert!(store.delete_provider(a.id).await.unwrap_err().is_not_found());
+    let ghost = ProviderWrite { id: uuid::Uuid::now_v7(), ..moved };
+    assert!(store.update_provider(&ghost).await.unwrap_err().is_not_found());
+}
+
+async fn master_key(store: &dyn Store) {
+    assert!(!seal::database_has_sealed_data(store).await.unwrap());
+    let key = seal::MasterKey::generate();
+    let sealer = seal::Sealer::new(&key);
+    sealer.verify_with(store, "test").await.unwrap();
+    assert!(seal::database_has_sealed_data(store).await.unwrap());
+    sealer.verify_with(store, "test").await.unwrap();
+    let wrong = seal::Sealer::new(&seal::MasterKey::generate()).verify_with(store, "FERRY_MASTER_KEY").await;
+    let text = wrong.unwrap_err().to_string();
+    assert!(text.contains("FERRY_MASTER_KEY") && text.contains("not the one"), "{text}");
+    assert!(store.insert_setting_if_absent("k", "1").await.unwrap());
+    assert!(!store.insert_setting_if_absent("k", "2").await.unwrap());
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("1"));
 }
 
 #[tokio::test]

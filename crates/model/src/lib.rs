@@ -1,10 +1,11 @@
 //! Types shared by the browser and the server: roles, user summaries, dashboard
 //! figures, live events and the validation rules both sides apply to forms.
 //!
-//! This crate must stay wasm-safe: serde, uuid and chrono only.
+//! This crate must stay wasm-safe: serde, uuid, chrono and url only.
 
 pub mod account;
 pub mod live;
+pub mod provider;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};
 pub use live::{DashboardCounts, LiveMessage};
