@@ -23,6 +23,9 @@ pub enum AppError {
         /// What to change, in plain words.
         message: String,
     },
+    /// Several fields of a form need attention at once.
+    #[error("Some fields need attention: {}", .0.iter().map(|p| p.field.as_str()).collect::<Vec<_>>().join(", "))]
+    Fields(Vec<ferry_model::provider::FieldProblem>),
     /// The change clashes with what exists (a taken name, a finished setup).
     #[error("{0}")]
     Conflict(String),
@@ -55,6 +58,9 @@ impl AppError {
     pub fn field_message(&self, name: &str) -> Option<String> {
         match self {
             AppError::Invalid { field, message } if field == name => Some(message.clone()),
+            AppError::Fields(problems) => {
+                problems.iter().find(|p| p.field == name).map(|p| p.message.clone())
+            }
             _ => None,
         }
     }
@@ -65,7 +71,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => 401,
             AppError::Forbidden(_) => 403,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } | AppError::Fields(_) => 422,
             AppError::Conflict(_) => 409,
             AppError::NotFound(_) => 404,
             AppError::Unavailable => 503,

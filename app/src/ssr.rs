@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod password;
+pub mod providers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub const USER_ID_KEY: &str = "ferry.user_id";
 pub struct ConsoleSettings {
     /// Whether cookies are marked `Secure` (Ferry is served over https).
     pub secure_cookies: bool,
+    /// Which provider endpoints are allowed.
+    pub endpoint_policy: ferry_model::provider::EndpointPolicy,
 }
 
 /// Everything a server function or handler may reach. Built once at start-up.
@@ -36,6 +39,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Run-time console settings.
     pub settings: Arc<ConsoleSettings>,
+    /// Seals and opens provider secrets.
+    pub sealer: Arc<ferry_db::seal::Sealer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -24,6 +24,23 @@ pub struct Config {
     pub log: LogConfig,
     /// Sign-in sessions.
     pub session: SessionConfig,
+    /// Storage providers.
+    pub providers: ProvidersConfig,
+    /// The file holding the master key that seals provider secrets, used when
+    /// `FERRY_MASTER_KEY` is not set. Default `<data_dir>/master.key`, created on first run.
+    pub master_key_file: Option<PathBuf>,
+}
+
+/// `[providers]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidersConfig {
+    /// Allow link-local and cloud metadata addresses as endpoints. Default false.
+    pub allow_metadata_endpoints: bool,
+    /// Refuse private and loopback addresses as endpoints. Default false.
+    pub refuse_private_endpoints: bool,
+    /// Seconds between health checks of every enabled provider; 0 turns them off. Default 300.
+    pub health_interval_secs: u64,
 }
 
 /// `[server]`
@@ -73,6 +90,7 @@ struct Defaults {
     server: ServerConfig,
     log: LogConfig,
     session: SessionConfig,
+    providers: ProvidersConfig,
 }
 
 fn defaults() -> Defaults {
@@ -85,6 +103,11 @@ fn defaults() -> Defaults {
         },
         log: LogConfig { format: LogFormat::Human, level: "info".to_owned() },
         session: SessionConfig { idle_minutes: 720 },
+        providers: ProvidersConfig {
+            allow_metadata_endpoints: false,
+            refuse_private_endpoints: false,
+            health_interval_secs: 300,
+        },
     }
 }
 
@@ -178,6 +201,21 @@ impl Config {
         match &self.database_url {
             Some(url) => url.expose_secret().to_owned(),
             None => format!("sqlite://{}", self.data_dir.join("ferry.db").display()),
+        }
+    }
+
+    /// The master key file in force.
+    #[must_use]
+    pub fn master_key_file(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    /// Which provider endpoints are allowed.
+    #[must_use]
+    pub fn endpoint_policy(&self) -> ferry_model::provider::EndpointPolicy {
+        ferry_model::provider::EndpointPolicy {
+            allow_metadata: self.providers.allow_metadata_endpoints,
+            refuse_private: self.providers.refuse_private_endpoints,
         }
     }
 

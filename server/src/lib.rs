@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use app::ssr::{AppState, ConsoleSettings};
 use ferry_db::Store;
+use ferry_db::seal::{self, KeyError, KeySource, Sealer};
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -44,6 +45,9 @@ pub enum StartError {
     /// The database cannot be opened, reached or migrated.
     #[error("{0}")]
     Database(#[from] ferry_db::DbError),
+    /// The master key is malformed, missing or not the one the database knows.
+    #[error("master key: {0}")]
+    MasterKey(#[from] KeyError),
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr}: {reason}")]
     Listen {
@@ -76,6 +80,28 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     Ok(ferry_db::connect(&config.database_url()).await?)
 }
 
+/// Loads the master key (`FERRY_MASTER_KEY`, else the key file, created on first
+/// run) and checks it against the database.
+///
+/// # Errors
+/// [`StartError::MasterKey`] saying what is wrong, never showing the key.
+pub async fn open_sealer(config: &Config, store: &dyn Store) -> Result<Arc<Sealer>, StartError> {
+    let env = std::env::var("FERRY_MASTER_KEY").ok().filter(|v| !v.trim().is_empty());
+    let file = config.master_key_file();
+    let sealed = seal::database_has_sealed_data(store).await.map_err(KeyError::from)?;
+    let (key, source) = seal::load_master_key(env.as_deref(), &file, !sealed)?;
+    let hint = match source {
+        KeySource::Environment => "FERRY_MASTER_KEY".to_owned(),
+        KeySource::File | KeySource::NewFile => format!("the key file {}", file.display()),
+    };
+    if source == KeySource::NewFile {
+        tracing::info!(file = %file.display(), "created a new master key for provider secrets; back it up");
+    }
+    let sealer = Sealer::new(&key);
+    sealer.verify_with(store, &hint).await?;
+    Ok(Arc::new(sealer))
+}
+
 /// Leptos's options for this configuration.
 #[must_use]
 pub fn leptos_options(config: &Config) -> LeptosOptions {
@@ -91,12 +117,21 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// Builds the router for a store and configuration (used by `serve` and by tests).
-pub fn build_router(config: &Config, store: Arc<dyn Store>, shutdown: watch::Receiver<bool>) -> axum::Router {
+pub fn build_router(
+    config: &Config,
+    store: Arc<dyn Store>,
+    sealer: Arc<Sealer>,
+    shutdown: watch::Receiver<bool>,
+) -> axum::Router {
     let state = ServerState {
         app: AppState {
             leptos_options: leptos_options(config),
             store,
-            settings: Arc::new(ConsoleSettings { secure_cookies: config.secure_cookies() }),
+            settings: Arc::new(ConsoleSettings {
+                secure_cookies: config.secure_cookies(),
+                endpoint_policy: config.endpoint_policy(),
+            }),
+            sealer,
         },
         shutdown,
         public_origin: config.server.public_url.as_ref().map(origin::origin_of),
@@ -135,11 +170,19 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             "the console's browser files are missing; run scripts/build-site.sh (pages will render but not hydrate)"
         );
     }
+    let sealer = open_sealer(&config, store.as_ref()).await?;
     let listener = bind(config.server.listen).await?;
+    let health = (config.providers.health_interval_secs > 0).then(|| {
+        tokio::spawn(app::ssr::providers::health_loop(
+            store.clone(),
+            sealer.clone(),
+            Duration::from_secs(config.providers.health_interval_secs),
+        ))
+    });
     let sessions = session_store::DbSessionStore::new(store.clone());
     let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let router = build_router(&config, store.clone(), shutdown_rx);
+    let router = build_router(&config, store.clone(), sealer, shutdown_rx);
     tracing::info!(
         address = %format!("http://{}", config.server.listen),
         database = %ferry_db::redact_url(&config.database_url()),
@@ -166,6 +209,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         () = deadline => tracing::warn!("open requests did not finish within 10 s; stopping anyway"),
     }
     cleanup.abort();
+    if let Some(health) = health {
+        health.abort();
+    }
     store.close().await;
     tracing::info!("Ferry stopped");
     Ok(())

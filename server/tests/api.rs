@@ -28,8 +28,9 @@ async fn start(database_url: Option<String>) -> Ferry {
     let overrides = Overrides { data_dir: Some(dir.path().to_owned()), database_url, ..Overrides::default() };
     let config = Config::load(None, &overrides).unwrap();
     let store = ferry_server::open_store(&config).await.unwrap();
+    let sealer = ferry_server::open_sealer(&config, store.as_ref()).await.unwrap();
     let (tx, rx) = watch::channel(false);
-    let router = ferry_server::build_router(&config, store.clone(), rx);
+    let router = ferry_server::build_router(&config, store.clone(), sealer, rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -31,7 +31,7 @@ pub fn FormError(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let message = move || match error.get() {
-        Some(AppError::Invalid { .. }) | None => None,
+        Some(AppError::Invalid { .. } | AppError::Fields(_)) | None => None,
         Some(other) => Some(other.to_string()),
     };
     view! {

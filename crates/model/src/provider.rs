@@ -582,17 +582,15 @@ impl ProviderForm {
                 SdkChecksums::WhenRequired
             }
         };
-        (problems.len() == before).then(|| {
-            ProviderSettings::S3(S3Settings {
-                endpoint,
-                region,
-                bucket,
-                prefix,
-                path_style: self.path_style,
-                access_key_id,
-                sdk_checksums,
-            })
-        })
+        (problems.len() == before).then_some(ProviderSettings::S3(S3Settings {
+            endpoint,
+            region,
+            bucket,
+            prefix,
+            path_style: self.path_style,
+            access_key_id,
+            sdk_checksums,
+        }))
     }
 
     /// The form filled in from a stored provider (secrets left empty).
