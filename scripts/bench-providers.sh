@@ -20,7 +20,7 @@ mkdir -p "$work/s3"
   --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$work/s3" >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-wait_http "http://127.0.0.1:$port/" 30 || { cat "$work/server.log"; die "s3s-fs did not start"; }
+wait_answer "http://127.0.0.1:$port/" 30 || { cat "$work/server.log"; die "s3s-fs did not start"; }
 endpoint="http://127.0.0.1:$port"
 s5=("$(s5cmd_bin)" --endpoint-url "$endpoint" --numworkers "$workers")
 "${s5[@]}" mb s3://bench >/dev/null

@@ -15,19 +15,30 @@ binary="$ROOT/target/$dir/ferry"
 
 ensure_chromium
 ensure_playwright
+ensure_s3s_fs
 
 data="$(mktemp -d -t ferry-e2e.XXXXXX)"
 port="$(free_port)"
 "$binary" --data-dir "$data" --listen "127.0.0.1:$port" --site-root "$ROOT/target/site" \
   --log-level warn >"$data/ferry.log" 2>&1 &
 pid=$!
+# A real S3 server (s3s-fs) with one bucket, and a local folder, for the provider tests.
+s3_port="$(free_port)"
+mkdir -p "$data/s3/ferry-e2e" "$data/local-docs"
+export FERRY_E2E_S3_ENDPOINT="http://127.0.0.1:$s3_port" FERRY_E2E_S3_BUCKET=ferry-e2e \
+  FERRY_E2E_S3_ACCESS_KEY=ferrye2ekey FERRY_E2E_S3_SECRET_KEY=ferrye2esecret0123456789 \
+  FERRY_E2E_LOCAL_ROOT="$data/local-docs"
+"$ROOT/tools/cargo/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" --access-key "$FERRY_E2E_S3_ACCESS_KEY" \
+  --secret-key "$FERRY_E2E_S3_SECRET_KEY" "$data/s3" >"$data/s3s-fs.log" 2>&1 &
+s3_pid=$!
 cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  kill "$pid" "$s3_pid" 2>/dev/null || true
+  wait "$pid" "$s3_pid" 2>/dev/null || true
   rm -rf "$data"
 }
 trap cleanup EXIT
 
+wait_answer "$FERRY_E2E_S3_ENDPOINT/" 30 || { cat "$data/s3s-fs.log" >&2; die "s3s-fs did not start"; }
 if ! wait_http "http://127.0.0.1:$port/healthz" 60; then
   cat "$data/ferry.log" >&2
   die "Ferry did not start"

@@ -78,6 +78,16 @@ wait_http() {
   return 1
 }
 
+# Waits until a server answers HTTP at all (any status), at most $2 seconds.
+wait_answer() {
+  local url="$1" limit="${2:-60}" i
+  for i in $(seq 1 $((limit * 4))); do
+    if curl -s -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+
 MOTO_VERSION="5.2.5"
 S3S_FS_VERSION="0.14.1"   # later versions need a newer rustc than 1.95
 

@@ -15,8 +15,15 @@ use leptos_router::path;
 
 use crate::components::layout::Shell;
 use crate::pages::{
-    dashboard::DashboardPage, documents::DocumentsPage, login::LoginPage, migrations::MigrationsPage,
-    not_found::NotFound, providers::ProvidersPage, settings::SettingsPage, setup::SetupPage,
+    dashboard::DashboardPage,
+    documents::DocumentsPage,
+    login::LoginPage,
+    migrations::MigrationsPage,
+    not_found::NotFound,
+    provider_form::{EditProviderPage, NewProviderPage},
+    providers::ProvidersPage,
+    settings::SettingsPage,
+    setup::SetupPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -59,6 +66,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("providers") view=ProvidersPage />
+                    <Route path=path!("providers/new") view=NewProviderPage />
+                    <Route path=path!("providers/:id") view=EditProviderPage />
                     <Route path=path!("migrations") view=MigrationsPage />
                     <Route path=path!("documents") view=DocumentsPage />
                     <Route path=path!("settings") view=SettingsPage />

@@ -409,8 +409,12 @@ fn explain(settings: &ProviderSettings, err: &ProviderError) -> String {
         {
             "The service refused the access key or the secret: check that both are typed exactly as the service gave them.".to_owned()
         }
+        (ProviderSettings::S3(s3), ErrorKind::PermissionDenied) if text.contains("AccessDenied") => format!(
+            "The credentials were accepted but may not use bucket “{}” (access denied). Ask for list, read, write and delete rights on it.",
+            s3.bucket
+        ),
         (ProviderSettings::S3(s3), ErrorKind::PermissionDenied) => format!(
-            "The credentials were accepted but may not use bucket “{}” (permission denied). Ask for list, read, write and delete rights on it.",
+            "The service refused the request ({text}): the access key or secret is wrong, or they may not use bucket “{}”.",
             s3.bucket
         ),
         (ProviderSettings::S3(s3), ErrorKind::InvalidConfig) if text.contains("NoSuchBucket") => format!(
@@ -474,8 +478,9 @@ async fn run_test(settings: &ProviderSettings, secrets: &Secrets, writable: bool
     let (provider, millis) = timed(async {
         match settings {
             ProviderSettings::S3(s3) => {
+                // Listing, the next step, reaches the bucket: its errors carry the
+                // service's reason, which a HEAD request's empty body cannot.
                 let provider = S3Provider::connect(s3_config(s3, secrets)).await?;
-                provider.check_bucket().await?;
                 Ok(Arc::new(provider) as Arc<dyn Provider>)
             }
             ProviderSettings::Local(_) => connect(settings, secrets).await,
