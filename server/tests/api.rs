@@ -8,10 +8,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ferry_db::Store;
+use ferry_model::provider::Health;
 use ferry_server::config::{Config, Overrides};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use serde_json::json;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -19,6 +21,7 @@ struct Ferry {
     base: String,
     addr: SocketAddr,
     store: Arc<dyn Store>,
+    sealer: Arc<ferry_db::seal::Sealer>,
     _shutdown: watch::Sender<bool>,
     _dir: tempfile::TempDir,
 }
@@ -30,13 +33,13 @@ async fn start(database_url: Option<String>) -> Ferry {
     let store = ferry_server::open_store(&config).await.unwrap();
     let sealer = ferry_server::open_sealer(&config, store.as_ref()).await.unwrap();
     let (tx, rx) = watch::channel(false);
-    let router = ferry_server::build_router(&config, store.clone(), sealer, rx);
+    let router = ferry_server::build_router(&config, store.clone(), sealer.clone(), rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    Ferry { base: format!("http://{addr}"), addr, store, _shutdown: tx, _dir: dir }
+    Ferry { base: format!("http://{addr}"), addr, store, sealer, _shutdown: tx, _dir: dir }
 }
 
 fn client() -> reqwest::Client {
@@ -246,6 +249,172 @@ async fn story(ferry: Ferry) {
     assert!(log.iter().all(|e| !e.detail.contains("password") || e.detail.contains("wrong")));
 
     live_channel(&ferry, &v).await;
+    providers(&ferry, &v).await;
+}
+
+async fn save(
+    c: &reqwest::Client,
+    ferry: &Ferry,
+    form: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let res = c
+        .post(format!("{}/api/providers/save", ferry.base))
+        .json(&json!({ "form": form }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+fn field_of(body: &serde_json::Value) -> Vec<String> {
+    body["Fields"]
+        .as_array()
+        .map(|a| a.iter().map(|p| p["field"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+async fn providers(ferry: &Ferry, viewer: &reqwest::Client) {
+    const CANARY: &str = "canary-secret-5a1f0c";
+    let url = |p: &str| format!("{}{p}", ferry.base);
+    let c = client();
+    let res = c
+        .post(url("/api/login"))
+        .form(&[("username", "admin"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().to_str().unwrap().to_owned();
+    let a_file = folder.path().join("file.txt");
+    std::fs::write(&a_file, b"x").unwrap();
+
+    // Bad input: each problem is named by field, and nothing is saved.
+    let s3 = |extra: serde_json::Value| {
+        let mut form = json!({ "name": "Bucket", "kind": "s3", "endpoint": "http://127.0.0.1:9", "bucket": "ferry-test",
+                               "access_key_id": "AKIAFERRY", "secret_access_key": CANARY });
+        form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        form
+    };
+    for (form, field) in [
+        (json!({ "name": "X", "kind": "ftp" }), "kind"),
+        (s3(json!({ "secret_access_key": "" })), "secret_access_key"),
+        (s3(json!({ "endpoint": "http://[::ffff:169.254.169.254]" })), "endpoint"),
+        (s3(json!({ "endpoint": "file:///etc/passwd" })), "endpoint"),
+        (s3(json!({ "bucket": "no" })), "bucket"),
+        (s3(json!({ "name": "" })), "name"),
+        (json!({ "name": "Disk", "kind": "local", "root": format!("{root}/missing") }), "root"),
+        (json!({ "name": "Disk", "kind": "local", "root": a_file.to_str().unwrap() }), "root"),
+        (json!({ "name": "Disk", "kind": "local", "root": "relative/dir" }), "root"),
+    ] {
+        let (status, body) = save(&c, ferry, form.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {body}");
+        assert!(field_of(&body).contains(&field.to_owned()), "{form}: {body}");
+        assert!(!body.to_string().contains(CANARY), "{body}");
+    }
+    let res = c
+        .post(url("/api/providers/save"))
+        .header("content-type", "application/json")
+        .body("{\"form\": {\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "malformed JSON");
+    let (status, body) = save(&c, ferry, s3(json!({ "surprise": 1 }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown field: {body}");
+    assert!(ferry.store.list_providers().await.unwrap().is_empty(), "nothing saved");
+
+    // Good input: saved, secrets sealed and never sent back.
+    let (status, local) = save(&c, ferry, json!({ "name": "Disk", "kind": "local", "root": root })).await;
+    assert_eq!(status, StatusCode::OK, "{local}");
+    let (status, bucket) = save(&c, ferry, s3(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{bucket}");
+    assert_eq!(bucket["secret_set"], true);
+    let listed = c.post(url("/api/providers/list")).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("ferry-test") && !listed.contains(CANARY), "{listed}");
+    let stored = ferry.store.list_providers().await.unwrap();
+    assert!(stored.iter().all(|p| !p.secrets.as_deref().unwrap_or_default().contains(CANARY)));
+    let (status, body) = save(&c, ferry, json!({ "name": "disk", "kind": "local", "root": root })).await;
+    assert_eq!(
+        (status, field_of(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_owned()]),
+        "{body}"
+    );
+
+    // Editing without a secret keeps the stored one.
+    let id = bucket["id"].as_str().unwrap().to_owned();
+    let (status, edited) =
+        save(&c, ferry, s3(json!({ "id": id, "secret_access_key": "", "prefix": "in" }))).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(
+        (edited["secret_set"].as_bool(), edited["settings"]["prefix"].as_str()),
+        (Some(true), Some("in/"))
+    );
+
+    // Test connection: the folder works end to end; a closed port is explained.
+    let res = c
+        .post(url("/api/providers/test"))
+        .json(&json!({ "form": { "id": local["id"], "name": "Disk", "kind": "local", "root": root } }))
+        .send()
+        .await
+        .unwrap();
+    let report: ferry_model::provider::TestReport = res.json().await.unwrap();
+    assert!(report.ok, "{report:?}");
+    assert!(report.steps.iter().any(|s| s.name == "Read it back" && s.ok), "{report:?}");
+    assert_eq!(
+        std::fs::read_dir(folder.path()).unwrap().count(),
+        1,
+        "the probe is gone: only file.txt is left"
+    );
+    let res = c
+        .post(url("/api/providers/test"))
+        .json(&json!({ "form": s3(json!({ "id": id, "secret_access_key": "" })) }))
+        .send()
+        .await
+        .unwrap();
+    let report: ferry_model::provider::TestReport = res.json().await.unwrap();
+    assert!(!report.ok);
+    assert!(report.problem.as_deref().unwrap_or_default().contains("could not connect"), "{report:?}");
+    assert!(!format!("{report:?}").contains(CANARY));
+
+    // The health check records both verdicts.
+    assert_eq!(app::ssr::providers::check_health_once(ferry.store.as_ref(), &ferry.sealer).await, 2);
+    let health: Vec<_> =
+        ferry.store.list_providers().await.unwrap().into_iter().map(|p| (p.name, p.health)).collect();
+    assert!(health.contains(&("Disk".to_owned(), Health::Healthy)), "{health:?}");
+    assert!(health.contains(&("Bucket".to_owned(), Health::Failing)), "{health:?}");
+
+    // Viewers read but cannot change.
+    let res = viewer.post(url("/api/providers/list")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, _) = save(viewer, ferry, json!({ "name": "V", "kind": "local", "root": root })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = viewer.post(url("/api/providers/delete")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Disable, delete, and a second delete finds nothing.
+    let res = c
+        .post(url("/api/providers/status"))
+        .form(&[("id", id.as_str()), ("status", "disabled")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.post(url("/api/providers/delete")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.post(url("/api/providers/delete")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = c.post(url("/api/providers/delete")).form(&[("id", "not-a-uuid")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // The audit log names each change and never the secret.
+    let log = ferry.store.list_audit(500).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    for expected in ["provider.created", "provider.changed", "provider.status_changed", "provider.deleted"] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    assert!(log.iter().all(|e| !format!("{e:?}").contains(CANARY)));
 }
 
 async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {

@@ -128,4 +128,37 @@ fn sigterm_shuts_down_cleanly() {
         assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not JSON: {line}");
     }
     assert!(log.contains("Ferry stopped"), "{log}");
+
+    // The first run created the master key file, readable by its owner only…
+    assert!(log.contains("created a new master key"), "{log}");
+    let key_file = dir.path().join("data/master.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // …and a wrong, malformed or lost key stops the next start with one clear line.
+    let listen = format!("127.0.0.1:{port}");
+    let start_with = |key: Option<&str>| {
+        let mut cmd = ferry(dir.path());
+        cmd.args(["--listen", &listen]);
+        if let Some(key) = key {
+            cmd.env("FERRY_MASTER_KEY", key);
+        }
+        cmd.output().unwrap()
+    };
+    let other = "ab".repeat(32);
+    let out = start_with(Some(&other));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(last_line(&out).contains("FERRY_MASTER_KEY is not the one"), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains(&other));
+    let out = start_with(Some("garbage-key-text"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(last_line(&out).contains("not a master key"), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("garbage-key-text"));
+    std::fs::remove_file(&key_file).unwrap();
+    let out = start_with(None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(last_line(&out).contains("missing"), "{}", stderr_of(&out));
+    assert!(!key_file.exists(), "a lost key is reported, never silently replaced");
 }

@@ -272,7 +272,7 @@ pub struct ProviderView {
 /// The add/edit form exactly as typed. Every field is text so nothing typed is
 /// lost to a parse error; [`ProviderForm::validate`] turns it into settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProviderForm {
     /// Set when editing.
     pub id: Option<Uuid>,
