@@ -20,6 +20,8 @@ pub struct Capabilities {
     pub versions: bool,
     /// User metadata is stored and returned.
     pub user_metadata: bool,
+    /// Object tags are stored (`put`) and read (`get_tags`).
+    pub tags: bool,
     /// The content type is stored and returned.
     pub content_type: bool,
     /// Modification times given to `put` are kept.

@@ -279,6 +279,33 @@ impl Suite {
         self.remove(p, &key).await
     }
 
+    /// Tags round-trip where the provider keeps them; where it does not, a put with
+    /// tags is refused as unsupported rather than storing the object without them.
+    pub async fn tags_round_trip(&self, p: &dyn Provider) -> Outcome {
+        let key = self.key("tags/doc.txt")?;
+        let tags = BTreeMap::from([
+            ("project".to_owned(), "ferry migration".to_owned()),
+            ("class/level".to_owned(), "a+b=c @x:y".to_owned()),
+        ]);
+        let options = PutOptions { size: Some(4), tags: tags.clone(), ..PutOptions::default() };
+        let put = p.put(&key, body_from_bytes(&b"tags"[..]), options).await;
+        if !p.capabilities().tags {
+            ensure!(
+                put.as_ref().is_err_and(crate::ProviderError::is_unsupported),
+                "put with tags gave {put:?}"
+            );
+            ensure!(
+                p.head(&key).await.is_err_and(|e| e.is_not_found()),
+                "the object was stored without its tags"
+            );
+            return Err(skip("the provider keeps no tags (a put with tags is refused, as it should be)"));
+        }
+        put.map_err(|e| e.to_string())?;
+        let got = p.get_tags(&key, None).await.map_err(|e| e.to_string())?;
+        ensure!(got == tags, "tags {got:?}");
+        self.remove(p, &key).await
+    }
+
     /// A byte range reads just those bytes.
     pub async fn range_read(&self, p: &dyn Provider) -> Outcome {
         if !p.capabilities().read_with_range {
@@ -460,6 +487,7 @@ pub async fn run_all(provider: &dyn Provider, suite: &Suite) -> Report {
     case!(delete_semantics);
     case!(prefix_semantics);
     case!(metadata_round_trip);
+    case!(tags_round_trip);
     case!(range_read);
     case!(create_if_absent);
     case!(short_body_refused);

@@ -329,6 +329,7 @@ impl Provider for LocalProvider {
             copy_server_side: false,
             versions: false,
             user_metadata: self.xattrs,
+            tags: false,
             content_type: self.xattrs,
             preserve_modified: true,
             case_insensitive: false,
@@ -443,6 +444,9 @@ impl Provider for LocalProvider {
     }
 
     async fn put(&self, key: &ObjectKey, body: ByteStream, options: PutOptions) -> Result<PutResult> {
+        if !options.tags.is_empty() {
+            return Err(ProviderError::unsupported("put with tags").with_key(key));
+        }
         let result = self.write(key, body, options).await;
         if result.is_err()
             && let Ok(path) = self.path_of("put", key)

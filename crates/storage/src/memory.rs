@@ -31,6 +31,7 @@ pub struct MemoryConfig {
 #[derive(Debug, Clone)]
 struct Version {
     meta: ObjectMeta,
+    tags: BTreeMap<String, String>,
     data: Bytes,
     /// A delete marker (versioned mode).
     deleted: bool,
@@ -96,6 +97,7 @@ impl Provider for MemoryProvider {
             copy_server_side: true,
             versions: self.config.versioned,
             user_metadata: true,
+            tags: true,
             content_type: true,
             preserve_modified: true,
             case_insensitive: self.config.case_insensitive,
@@ -187,7 +189,7 @@ impl Provider for MemoryProvider {
             size: meta.size,
             ..PutResult::default()
         };
-        let entry = Version { meta, data, deleted: false };
+        let entry = Version { meta, tags: options.tags, data, deleted: false };
         if self.config.versioned {
             versions.push(entry);
         } else {
@@ -217,7 +219,12 @@ impl Provider for MemoryProvider {
                     let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
                     let mut marker = ObjectMeta::new(key.clone(), 0);
                     marker.version = Some(format!("v{n:08}"));
-                    versions.push(Version { meta: marker, data: Bytes::new(), deleted: true });
+                    versions.push(Version {
+                        meta: marker,
+                        tags: BTreeMap::new(),
+                        data: Bytes::new(),
+                        deleted: true,
+                    });
                 }
             }
             (None, false) => {
@@ -227,12 +234,17 @@ impl Provider for MemoryProvider {
         Ok(())
     }
 
+    async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
+        Ok(self.current("get_tags", key, version)?.tags)
+    }
+
     async fn copy_within(&self, from: &ObjectKey, to: &ObjectKey) -> Result<PutResult> {
         let source = self.current("copy_within", from, None)?;
         let options = PutOptions {
             size: Some(source.meta.size),
             content_type: source.meta.content_type.clone(),
             user_metadata: source.meta.user_metadata.clone(),
+            tags: source.tags.clone(),
             modified: source.meta.modified,
             ..PutOptions::default()
         };

@@ -65,6 +65,9 @@ pub struct PutOptions {
     pub content_type: Option<String>,
     /// User metadata (keys are lowercased by providers that do so).
     pub user_metadata: BTreeMap<String, String>,
+    /// Object tags (needs `tags` when not empty: a provider without them refuses
+    /// rather than dropping them).
+    pub tags: BTreeMap<String, String>,
     /// The modification time to keep, where the provider can.
     pub modified: Option<DateTime<Utc>>,
     /// Refuse with `AlreadyExists` when the key exists (needs `write_if_not_exists`).
@@ -125,6 +128,12 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     async fn copy_within(&self, from: &ObjectKey, to: &ObjectKey) -> Result<PutResult> {
         let _ = (from, to);
         Err(ProviderError::unsupported("copy_within"))
+    }
+
+    /// An object's tags (needs `tags`); `version` reads an older version's.
+    async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
+        let _ = (key, version);
+        Err(ProviderError::unsupported("get_tags"))
     }
 
     /// Every version of every object under `prefix`, newest first per key (needs `versions`).

@@ -233,6 +233,7 @@ impl Provider for S3Provider {
             copy_server_side: true,
             versions: self.versioned,
             user_metadata: true,
+            tags: self.config.tags,
             content_type: true,
             preserve_modified: false,
             case_insensitive: false,
@@ -348,6 +349,22 @@ impl Provider for S3Provider {
             size,
             hashes: BTreeMap::new(),
         })
+    }
+
+    async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
+        if !self.config.tags {
+            return Err(ProviderError::unsupported("get_tags").with_key(key));
+        }
+        let out = self
+            .client
+            .get_object_tagging()
+            .bucket(&self.config.bucket)
+            .key(self.full_key(key))
+            .set_version_id(version.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("get tags", Some(key), e))?;
+        Ok(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
     }
 
     fn list_versions<'a>(&'a self, prefix: &ObjectKey) -> ListStream<'a> {

@@ -256,6 +256,15 @@ impl<P: Provider> Provider for Faulty<P> {
         self.inner.copy_within(from, to).await
     }
 
+    async fn get_tags(
+        &self,
+        key: &ObjectKey,
+        version: Option<&str>,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        self.before(Op::Head, "get_tags", Some(key)).await?;
+        self.inner.get_tags(key, version).await
+    }
+
     fn list_versions<'a>(&'a self, prefix: &ObjectKey) -> ListStream<'a> {
         self.inner.list_versions(prefix)
     }

@@ -60,6 +60,8 @@ pub struct S3Config {
     pub conditional_writes: bool,
     /// The longest key the server stores (1024 on AWS; some servers less).
     pub max_key_bytes: usize,
+    /// The server stores object tags (AWS, MinIO, Ceph; not every small server).
+    pub tags: bool,
 }
 
 impl fmt::Debug for S3Config {
@@ -104,6 +106,7 @@ impl S3Config {
             send_checksums: true,
             conditional_writes: false,
             max_key_bytes: 1024,
+            tags: true,
         }
     }
 

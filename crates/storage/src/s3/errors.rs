@@ -94,6 +94,19 @@ pub(crate) fn from_status(
     err
 }
 
+/// Percent-encodes a query-string component (everything but unreserved characters).
+pub(crate) fn encode_query(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-encodes a key for `x-amz-copy-source` (everything but unreserved and `/`).
 pub(crate) fn encode_copy_source(key: &str) -> String {
     let mut out = String::with_capacity(key.len());

@@ -42,6 +42,18 @@ fn metadata(options: &PutOptions) -> Option<std::collections::HashMap<String, St
     })
 }
 
+/// Tags as the `x-amz-tagging` header wants them: a URL-encoded query string.
+fn tagging(options: &PutOptions) -> Option<String> {
+    (!options.tags.is_empty()).then(|| {
+        options
+            .tags
+            .iter()
+            .map(|(k, v)| format!("{}={}", super::errors::encode_query(k), super::errors::encode_query(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    })
+}
+
 /// Writes `body` to `key`.
 pub(crate) async fn put(
     p: &S3Provider,
@@ -49,6 +61,9 @@ pub(crate) async fn put(
     mut body: ByteStream,
     options: PutOptions,
 ) -> Result<PutResult> {
+    if !options.tags.is_empty() && !p.config.tags {
+        return Err(ProviderError::unsupported("put with tags (this server keeps no tags)").with_key(key));
+    }
     let threshold = usize::try_from(p.config.multipart_threshold).unwrap_or(usize::MAX);
     let mut first = BytesMut::new();
     let mut ended = false;
@@ -82,6 +97,7 @@ async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutO
         .content_length(i64::try_from(size).unwrap_or(i64::MAX))
         .set_content_type(options.content_type.clone())
         .set_metadata(metadata(options))
+        .set_tagging(tagging(options))
         .body(AwsBody::from(data));
     if p.config.send_checksums {
         request = request.checksum_sha256(b64(&digest));
@@ -173,7 +189,8 @@ async fn put_multipart(
         .bucket(&p.config.bucket)
         .key(&full_key)
         .set_content_type(options.content_type.clone())
-        .set_metadata(metadata(options));
+        .set_metadata(metadata(options))
+        .set_tagging(tagging(options));
     if p.config.send_checksums {
         create = create.checksum_algorithm(ChecksumAlgorithm::Sha256);
     }
