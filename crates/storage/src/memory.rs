@@ -13,8 +13,8 @@ use futures::stream;
 
 use crate::provider::{body_from_bytes, collect_body};
 use crate::{
-    ByteStream, Capabilities, DeleteOptions, ErrorKind, GetOptions, GetResult, ListOptions, ListStream,
-    ObjectKey, ObjectMeta, Provider, ProviderError, ProviderInfo, PutOptions, PutResult, Result,
+    ByteStream, Capabilities, DeleteOptions, ErrorKind, GetOptions, GetResult, HashKind, ListOptions,
+    ListStream, ObjectKey, ObjectMeta, Provider, ProviderError, ProviderInfo, PutOptions, PutResult, Result,
 };
 
 /// How the in-memory provider behaves.
@@ -102,7 +102,7 @@ impl Provider for MemoryProvider {
             preserve_modified: true,
             case_insensitive: self.config.case_insensitive,
             max_key_bytes: Some(crate::key::MAX_KEY_BYTES),
-            hashes: BTreeSet::new(),
+            hashes: BTreeSet::from([HashKind::Sha256]),
         }
     }
 
@@ -161,10 +161,10 @@ impl Provider for MemoryProvider {
             )
             .with_key(key));
         }
-        if options.sha256.is_some() {
-            let digest = <sha2::Sha256 as sha2::Digest>::digest(&data);
-            crate::check_sha256("put", key, options.sha256.as_deref(), &digest)?;
-        }
+        // Like S3 with full-object checksums, the memory provider knows each object's SHA-256.
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&data);
+        crate::check_sha256("put", key, options.sha256.as_deref(), &digest)?;
+        let sha = hex::encode(digest);
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         let meta = ObjectMeta {
             key: key.clone(),
@@ -174,7 +174,7 @@ impl Provider for MemoryProvider {
             version: self.config.versioned.then(|| format!("v{n:08}")),
             content_type: options.content_type,
             user_metadata: options.user_metadata.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(),
-            hashes: BTreeMap::new(),
+            hashes: BTreeMap::from([(HashKind::Sha256, sha)]),
         };
         let mut objects = self.lock()?;
         let versions = objects.entry(self.slot(key)).or_default();
@@ -187,7 +187,7 @@ impl Provider for MemoryProvider {
             etag: meta.etag.clone(),
             version: meta.version.clone(),
             size: meta.size,
-            ..PutResult::default()
+            hashes: meta.hashes.clone(),
         };
         let entry = Version { meta, tags: options.tags, data, deleted: false };
         if self.config.versioned {

@@ -1,0 +1,199 @@
+//! Copies one object and proves the copy: the bytes are hashed (SHA-256) while they
+//! stream from the source to the destination, never held whole in memory; a short
+//! or corrupted download fails before the destination completes the write; the
+//! result is checked against the checksum the destination reports, or by reading
+//! the destination back.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use ferry_storage::{
+    ErrorKind, GetOptions, HashKind, ObjectKey, Provider, ProviderError, PutOptions, Result, Retry,
+};
+use futures::{StreamExt, TryStreamExt, stream};
+use sha2::{Digest, Sha256};
+
+/// How to copy.
+#[derive(Debug, Clone, Default)]
+pub struct TransferOptions {
+    /// Metadata added to (or replacing) the source's, such as `ferry-uuid`.
+    pub extra_metadata: BTreeMap<String, String>,
+    /// Copy the source's tags when both sides keep tags.
+    pub copy_tags: bool,
+    /// Read the destination back when it reports no SHA-256 of its own.
+    pub verify: bool,
+    /// Refuse to replace an existing destination object (needs `write_if_not_exists`).
+    pub if_none_match: bool,
+}
+
+/// How the copy was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifiedBy {
+    /// The destination computed the SHA-256 of what it stored, and it matches.
+    DestinationChecksum,
+    /// Ferry read the destination back and its SHA-256 matches.
+    ReadBack,
+    /// Verification was turned off.
+    NotVerified,
+}
+
+/// What a copy produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transferred {
+    /// SHA-256 (lowercase hex) of the bytes read from the source.
+    pub sha256: String,
+    /// Bytes copied.
+    pub size: u64,
+    /// The source's etag and version at the time of reading.
+    pub source_etag: Option<String>,
+    /// The source version read.
+    pub source_version: Option<String>,
+    /// The destination's new etag.
+    pub dest_etag: Option<String>,
+    /// The destination's new version id.
+    pub dest_version: Option<String>,
+    /// How the copy was proven.
+    pub verified_by: VerifiedBy,
+}
+
+#[derive(Default)]
+struct Tally {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
+    tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn damaged(key: &ObjectKey, message: String) -> ProviderError {
+    ProviderError::new(ErrorKind::ChecksumMismatch, "copy", message)
+        .with_key(key)
+        .with_retry(Retry::Temporary)
+}
+
+/// Copies `from` on `source` to `to` on `dest` and verifies the copy.
+///
+/// # Errors
+/// The providers' errors; `ChecksumMismatch` (temporary: reading again may help)
+/// for a short or corrupted download or a destination that stored other bytes.
+pub async fn copy_object(
+    source: &dyn Provider,
+    from: &ObjectKey,
+    dest: &dyn Provider,
+    to: &ObjectKey,
+    options: &TransferOptions,
+) -> Result<Transferred> {
+    let got = source.get(from, GetOptions::default()).await?;
+    let meta = got.meta;
+    let declared_size = meta.size;
+    let declared_sha = meta.sha256().map(str::to_ascii_lowercase);
+    let tags = if options.copy_tags && source.capabilities().tags && dest.capabilities().tags {
+        source.get_tags(from, meta.version.as_deref()).await?
+    } else {
+        BTreeMap::new()
+    };
+
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let counting = {
+        let tally = tally.clone();
+        got.body.map_ok(move |chunk: Bytes| {
+            let mut t = lock(&tally);
+            t.hasher.update(&chunk);
+            t.bytes += chunk.len() as u64;
+            chunk
+        })
+    };
+    // After the last chunk: a short or altered download ends the body with an error,
+    // so the destination never completes the write.
+    let end_check = {
+        let tally = tally.clone();
+        let key = from.clone();
+        let declared_sha = declared_sha.clone();
+        stream::once(async move {
+            let t = lock(&tally);
+            if t.bytes != declared_size {
+                return Some(Err(damaged(
+                    &key,
+                    format!("read {} of {declared_size} bytes from the source", t.bytes),
+                )));
+            }
+            if let Some(expected) = &declared_sha {
+                let actual = hex::encode(t.hasher.clone().finalize());
+                if &actual != expected {
+                    return Some(Err(damaged(
+                        &key,
+                        format!("the source sent bytes with SHA-256 {actual}, not {expected}"),
+                    )));
+                }
+            }
+            None
+        })
+        .filter_map(|r| async move { r })
+    };
+    let body = counting.chain(end_check).boxed();
+
+    let mut user_metadata = meta.user_metadata.clone();
+    user_metadata.extend(options.extra_metadata.clone());
+    let put = dest
+        .put(
+            to,
+            body,
+            PutOptions {
+                size: Some(declared_size),
+                content_type: meta.content_type.clone(),
+                user_metadata,
+                tags,
+                modified: meta.modified,
+                if_none_match: options.if_none_match,
+                sha256: declared_sha,
+            },
+        )
+        .await?;
+    let sha256 = hex::encode(lock(&tally).hasher.clone().finalize());
+    if put.size != declared_size {
+        return Err(damaged(to, format!("the destination stored {} of {declared_size} bytes", put.size)));
+    }
+
+    let verified_by = if let Some(reported) = put.hashes.get(&HashKind::Sha256) {
+        if !reported.eq_ignore_ascii_case(&sha256) {
+            return Err(damaged(
+                to,
+                format!("the destination stored bytes with SHA-256 {reported}, not {sha256}"),
+            ));
+        }
+        VerifiedBy::DestinationChecksum
+    } else if options.verify {
+        let back = dest.get(to, GetOptions { version: put.version.clone(), ..GetOptions::default() }).await?;
+        let mut hasher = Sha256::new();
+        let mut bytes = 0_u64;
+        let mut body = back.body;
+        while let Some(chunk) = body.try_next().await? {
+            hasher.update(&chunk);
+            bytes += chunk.len() as u64;
+        }
+        let read_back = hex::encode(hasher.finalize());
+        if bytes != declared_size || read_back != sha256 {
+            return Err(damaged(
+                to,
+                format!(
+                    "the destination holds {bytes} bytes with SHA-256 {read_back}, not {declared_size} with {sha256}"
+                ),
+            ));
+        }
+        VerifiedBy::ReadBack
+    } else {
+        VerifiedBy::NotVerified
+    };
+
+    Ok(Transferred {
+        sha256,
+        size: declared_size,
+        source_etag: meta.etag,
+        source_version: meta.version,
+        dest_etag: put.etag,
+        dest_version: put.version,
+        verified_by,
+    })
+}

@@ -1,0 +1,272 @@
+//! Migrations as the console, the API and the engine share them: strategies,
+//! overwrite policies, filters, and the job and item state machines.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Declares a string-backed enum: stored as TEXT through `as_str` and `FromStr`.
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored name.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "`{other}` is not one of: {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What a migration does with the source.
+    Strategy {
+        /// Copies; the source stays as it is.
+        Copy = "copy",
+        /// Copies, verifies, then deletes the source.
+        Move = "move",
+        /// Keeps the destination in step with the source on every run.
+        Mirror = "mirror",
+    }
+}
+
+text_enum! {
+    /// What to do when the destination already has the key.
+    OverwritePolicy {
+        /// Leave the destination's object alone.
+        SkipExisting = "skip-existing",
+        /// Always replace it (keeping the prior object for rollback).
+        Overwrite = "overwrite",
+        /// Replace it when the source was modified later.
+        IfNewer = "if-newer",
+        /// Replace it when the content differs (size, then a hash both sides know).
+        IfDifferent = "if-different",
+    }
+}
+
+text_enum! {
+    /// Where a migration stands.
+    JobStatus {
+        /// Created, not started.
+        Draft = "draft",
+        /// Listing the source and deciding what to do.
+        Planning = "planning",
+        /// Planned; waiting to run.
+        Ready = "ready",
+        /// Copying.
+        Running = "running",
+        /// Stopped by a person; resumes where it stopped.
+        Paused = "paused",
+        /// Copies done; checking them.
+        Verifying = "verifying",
+        /// Everything done and verified.
+        Completed = "completed",
+        /// Done, with some items failed.
+        CompletedWithErrors = "completed_with_errors",
+        /// Could not go on (a provider gone, a plan refused).
+        Failed = "failed",
+        /// Stopped for good by a person.
+        Cancelled = "cancelled",
+    }
+}
+
+impl JobStatus {
+    /// Whether the job has ended (it can then be rolled back or run again).
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::CompletedWithErrors | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+
+    /// Whether the state machine allows `self → next`.
+    #[must_use]
+    pub fn can_transition_to(self, next: JobStatus) -> bool {
+        use JobStatus::{
+            Cancelled, Completed, CompletedWithErrors, Draft, Failed, Paused, Planning, Ready, Running,
+            Verifying,
+        };
+        match (self, next) {
+            (Draft, Planning)
+            | (Planning, Ready | Running)
+            | (Ready, Running | Planning)
+            | (Running, Paused | Verifying)
+            | (Paused, Running)
+            | (Verifying, Completed | CompletedWithErrors)
+            // A finished job runs again (mirror schedules, retry of failed items).
+            | (Completed | CompletedWithErrors | Failed | Cancelled, Planning) => true,
+            (from, Failed | Cancelled) => !from.is_final(),
+            _ => false,
+        }
+    }
+}
+
+text_enum! {
+    /// Where one item of a migration stands.
+    ItemStatus {
+        /// Waiting for a worker.
+        Pending = "pending",
+        /// A worker holds its lease.
+        InProgress = "in_progress",
+        /// Written to the destination, not yet verified.
+        Copied = "copied",
+        /// Written and checked by hash: done.
+        Verified = "verified",
+        /// Not copied, by the plan (the reason is kept).
+        Skipped = "skipped",
+        /// A temporary failure; tried again after a pause.
+        RetryWait = "retry_wait",
+        /// A permanent failure, or attempts exhausted.
+        Failed = "failed",
+    }
+}
+
+impl ItemStatus {
+    /// Whether the state machine allows `self → next`.
+    #[must_use]
+    pub fn can_transition_to(self, next: ItemStatus) -> bool {
+        use ItemStatus::{Copied, Failed, InProgress, Pending, RetryWait, Skipped, Verified};
+        match (self, next) {
+            (Pending, InProgress | Skipped)
+            | (InProgress, Copied | RetryWait | Pending)
+            | (Copied, Verified | InProgress)
+            | (RetryWait, Pending)
+            // A person retries failed items.
+            | (Failed, Pending) => true,
+            (from, Failed) => from != Failed && from != Verified && from != Skipped,
+            _ => false,
+        }
+    }
+}
+
+/// Which source objects a migration takes. Every condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilterSpec {
+    /// Globs a key must match (any of them), e.g. `invoices/**/*.pdf`. Empty: all.
+    pub include: Vec<String>,
+    /// Globs that exclude a key (any of them).
+    pub exclude: Vec<String>,
+    /// File extensions without the dot, compared without case (`pdf`, `docx`). Empty: all.
+    pub extensions: Vec<String>,
+    /// Smallest size in bytes.
+    pub min_size: Option<u64>,
+    /// Largest size in bytes.
+    pub max_size: Option<u64>,
+    /// Only objects modified before this moment.
+    pub modified_before: Option<DateTime<Utc>>,
+    /// Only objects modified after this moment.
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_text_and_json() {
+        for s in Strategy::ALL {
+            assert_eq!(s.as_str().parse::<Strategy>().unwrap(), *s);
+        }
+        for p in OverwritePolicy::ALL {
+            assert_eq!(p.as_str().parse::<OverwritePolicy>().unwrap(), *p);
+            assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{}\"", p.as_str()));
+        }
+        for s in JobStatus::ALL {
+            assert_eq!(s.as_str().parse::<JobStatus>().unwrap(), *s);
+        }
+        for s in ItemStatus::ALL {
+            assert_eq!(s.as_str().parse::<ItemStatus>().unwrap(), *s);
+        }
+        let err = "sideways".parse::<Strategy>().unwrap_err();
+        assert!(err.contains("copy, move, mirror"), "{err}");
+    }
+
+    #[test]
+    fn job_transitions_follow_the_machine() {
+        use JobStatus::*;
+        let allowed = [
+            (Draft, Planning),
+            (Planning, Ready),
+            (Planning, Running),
+            (Ready, Running),
+            (Ready, Planning),
+            (Running, Paused),
+            (Paused, Running),
+            (Running, Verifying),
+            (Verifying, Completed),
+            (Verifying, CompletedWithErrors),
+            (Completed, Planning),
+            (CompletedWithErrors, Planning),
+            (Failed, Planning),
+            (Cancelled, Planning),
+        ];
+        for from in JobStatus::ALL {
+            for to in JobStatus::ALL {
+                let expected =
+                    allowed.contains(&(*from, *to)) || (matches!(to, Failed | Cancelled) && !from.is_final());
+                assert_eq!(from.can_transition_to(*to), expected, "{from} → {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn item_transitions_follow_the_machine() {
+        use ItemStatus::*;
+        let allowed = [
+            (Pending, InProgress),
+            (Pending, Skipped),
+            (InProgress, Copied),
+            (InProgress, RetryWait),
+            (InProgress, Pending),
+            (Copied, Verified),
+            (Copied, InProgress),
+            (RetryWait, Pending),
+            (Failed, Pending),
+            (Pending, Failed),
+            (InProgress, Failed),
+            (Copied, Failed),
+            (RetryWait, Failed),
+        ];
+        for from in ItemStatus::ALL {
+            for to in ItemStatus::ALL {
+                assert_eq!(from.can_transition_to(*to), allowed.contains(&(*from, *to)), "{from} → {to}");
+            }
+        }
+        assert!(!Verified.can_transition_to(Failed), "a verified copy is never failed afterwards");
+    }
+}
