@@ -54,7 +54,11 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
                 DbError::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() }
             }
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            // SQLite reports ON DELETE RESTRICT with the trigger code, not the foreign-key one.
+            sqlx::Error::Database(db)
+                if db.is_foreign_key_violation()
+                    || db.message().contains("FOREIGN KEY constraint failed") =>
+            {
                 DbError::Conflict { constraint: db.constraint().unwrap_or("still referenced").to_owned() }
             }
             sqlx::Error::Io(e) => DbError::Unavailable(e.to_string()),

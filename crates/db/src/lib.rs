@@ -16,13 +16,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ferry_model::Role;
+use ferry_model::job::{ItemStatus, JobCounts, JobStatus};
 use ferry_model::provider::{Health, ProviderStatus};
 use uuid::Uuid;
 
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, NewAuditEvent, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, ItemOutcome, ItemRecord, JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord,
+    ProviderWrite, SessionRow, UserRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -176,6 +178,74 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Stores a setting unless one exists; returns whether it was stored.
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool>;
+
+    /// Creates a migration in `draft`. Fails with [`DbError::Conflict`] when the
+    /// name is taken or a provider does not exist.
+    async fn create_job(&self, spec: &JobSpec, created_by: Option<Uuid>) -> Result<JobRecord>;
+
+    /// One migration.
+    async fn job_by_id(&self, id: Uuid) -> Result<JobRecord>;
+
+    /// Every migration, newest first.
+    async fn list_jobs(&self) -> Result<Vec<JobRecord>>;
+
+    /// Moves a job from `from` to `to` only if it is still in `from` (compare and
+    /// set); returns whether it moved. Sets the start time on entering `running`
+    /// from `planning` or `ready`, the end time on a final status, and the error.
+    async fn transition_job(
+        &self,
+        id: Uuid,
+        from: JobStatus,
+        to: JobStatus,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Adds planned items, or refreshes them on a re-plan. Items a worker holds,
+    /// and items already done whose source has not changed, are left alone.
+    async fn upsert_items(&self, job_id: Uuid, items: &[NewItem]) -> Result<()>;
+
+    /// Leases up to `limit` workable items of a job to `owner` until `lease_until`
+    /// (unix ms): pending ones, ones whose retry time has come, and ones whose
+    /// previous lease expired (a crashed worker). Each claim counts an attempt.
+    async fn claim_items(
+        &self,
+        job_id: Uuid,
+        owner: &str,
+        token: &str,
+        lease_until: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<ItemRecord>>;
+
+    /// Extends a lease; false when the lease was lost.
+    async fn renew_lease(&self, job_id: Uuid, source_key: &str, token: &str, until: i64) -> Result<bool>;
+
+    /// Records how an attempt ended, only while `token` still holds the lease;
+    /// false when it does not (the write is refused).
+    async fn finish_item(
+        &self,
+        job_id: Uuid,
+        source_key: &str,
+        token: &str,
+        outcome: &ItemOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Items of a job by status (all when `None`), in key order after `after`.
+    async fn list_items(
+        &self,
+        job_id: Uuid,
+        status: Option<ItemStatus>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ItemRecord>>;
+
+    /// A job's progress from its items.
+    async fn job_counts(&self, job_id: Uuid) -> Result<JobCounts>;
+
+    /// Puts failed items back in the queue with fresh attempts; returns how many.
+    async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
 }
 
 /// Opens the database a URL names, creating (SQLite) and migrating it.

@@ -53,4 +53,5 @@ async fn lock_users_for_setup(tx: &mut Transaction<'_, Postgres>) -> Result<()> 
     Ok(())
 }
 
-shared_store!(PgStore, Dialect::Postgres);
+// Workers in several processes skip rows another claim holds instead of waiting.
+shared_store!(PgStore, Dialect::Postgres, "for update skip locked");

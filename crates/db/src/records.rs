@@ -1,6 +1,7 @@
 //! Rows as the store hands them out and takes them in.
 
 use chrono::{DateTime, Utc};
+use ferry_model::job::{FilterSpec, ItemAction, ItemStatus, JobStatus, OverwritePolicy, Strategy};
 use ferry_model::provider::{Health, ProviderKind, ProviderStatus};
 use ferry_model::{Role, UserSummary};
 use uuid::Uuid;
@@ -142,4 +143,176 @@ pub struct ProviderWrite {
     pub status: ProviderStatus,
     /// Primary flag; setting it clears it on every other provider.
     pub primary: bool,
+}
+
+/// A migration as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// Its settings.
+    pub spec: JobSpec,
+    /// Where it stands.
+    pub status: JobStatus,
+    /// How many times it has run.
+    pub run_no: i32,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// Who created it.
+    pub created_by: Option<Uuid>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When the current run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the last run ended.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A migration's settings: what to move, where, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSpec {
+    /// Unique name.
+    pub name: String,
+    /// The source provider.
+    pub source_id: Uuid,
+    /// Only keys under this prefix ("" for all).
+    pub source_prefix: String,
+    /// The destination provider.
+    pub dest_id: Uuid,
+    /// Keys are written under this prefix.
+    pub dest_prefix: String,
+    /// Which objects.
+    pub filter: FilterSpec,
+    /// Copy, move or mirror.
+    pub strategy: Strategy,
+    /// What to do with existing destination objects.
+    pub overwrite: OverwritePolicy,
+    /// Prove every copy by hash.
+    pub verify: bool,
+    /// Plan only.
+    pub dry_run: bool,
+    /// Objects in flight at once.
+    pub concurrency: i32,
+    /// Bytes per second, when limited.
+    pub bandwidth_limit: Option<i64>,
+    /// Attempts per item before it fails.
+    pub max_attempts: i32,
+    /// Mirror: delete destination objects the source no longer has.
+    pub mirror_deletes: bool,
+    /// Mirror: the most deletions one run may make before it stops and asks.
+    pub max_deletes: i32,
+    /// `manual`, `at <RFC 3339>` or `cron <expr>`.
+    pub schedule: String,
+}
+
+/// One planned object of a migration, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecord {
+    /// The migration.
+    pub job_id: Uuid,
+    /// The source key (relative to the source provider's root).
+    pub source_key: String,
+    /// The destination key.
+    pub dest_key: String,
+    /// What the plan says.
+    pub action: ItemAction,
+    /// Why, for skips and deletes.
+    pub reason: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+    /// The source's etag when planned.
+    pub source_etag: Option<String>,
+    /// The source version when planned.
+    pub source_version: Option<String>,
+    /// The source's modification time.
+    pub source_modified: Option<DateTime<Utc>>,
+    /// Where it stands.
+    pub status: ItemStatus,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Not before this (unix ms).
+    pub next_attempt_at: i64,
+    /// The current lease's token.
+    pub lease_token: Option<String>,
+    /// SHA-256 of what was read.
+    pub source_sha256: Option<String>,
+    /// SHA-256 of what the destination holds.
+    pub dest_sha256: Option<String>,
+    /// The destination's etag after the write.
+    pub dest_etag: Option<String>,
+    /// The destination's version after the write.
+    pub dest_version: Option<String>,
+    /// The version the destination held before (versioned destinations).
+    pub prior_version: Option<String>,
+    /// Where the prior destination object was kept (unversioned destinations).
+    pub prior_backup: Option<String>,
+    /// The catalog document.
+    pub document_id: Option<Uuid>,
+    /// Failure kind.
+    pub error_kind: Option<String>,
+    /// Failure in words.
+    pub error_message: Option<String>,
+    /// When it settled.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// An item the planner adds (or refreshes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewItem {
+    /// Source key.
+    pub source_key: String,
+    /// Destination key.
+    pub dest_key: String,
+    /// What to do.
+    pub action: ItemAction,
+    /// Why (skips).
+    pub reason: Option<String>,
+    /// Bytes.
+    pub size: i64,
+    /// Source etag.
+    pub source_etag: Option<String>,
+    /// Source version.
+    pub source_version: Option<String>,
+    /// Source modification time.
+    pub source_modified: Option<DateTime<Utc>>,
+}
+
+/// How a worker's attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemOutcome {
+    /// Copied and verified (or copied, when verification is off: `verified` false).
+    Done {
+        /// Whether the copy was proven by hash.
+        verified: bool,
+        /// SHA-256 of the bytes.
+        sha256: String,
+        /// Destination etag.
+        dest_etag: Option<String>,
+        /// Destination version.
+        dest_version: Option<String>,
+        /// What the destination held before, for rollback.
+        prior_version: Option<String>,
+        /// Where the prior object was kept, for rollback.
+        prior_backup: Option<String>,
+        /// The catalog document.
+        document_id: Option<Uuid>,
+    },
+    /// A temporary failure: try again at `at` (unix ms).
+    Retry {
+        /// When.
+        at: i64,
+        /// Error kind.
+        kind: String,
+        /// Error message.
+        message: String,
+    },
+    /// A permanent failure.
+    Failed {
+        /// Error kind.
+        kind: String,
+        /// Error message.
+        message: String,
+    },
 }

@@ -7,7 +7,7 @@
 
 /// Expands to `impl Store for $store`, where `$store` has a `pool` field of a sqlx pool.
 macro_rules! shared_store {
-    ($store:ty, $dialect:expr) => {
+    ($store:ty, $dialect:expr, $claim_lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn dialect(&self) -> $crate::Dialect {
@@ -407,6 +407,402 @@ macro_rules! shared_store {
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
+
+            async fn create_job(
+                &self,
+                spec: &$crate::JobSpec,
+                created_by: Option<uuid::Uuid>,
+            ) -> $crate::Result<$crate::JobRecord> {
+                let id = uuid::Uuid::now_v7();
+                let now = chrono::Utc::now();
+                let filter = serde_json::to_string(&spec.filter)
+                    .map_err(|e| $crate::DbError::Corrupt(format!("filter: {e}")))?;
+                sqlx::query(
+                    "insert into job (job_id, name, source_id, source_prefix, dest_id, dest_prefix, filter, strategy,
+                       overwrite, verify, dry_run, concurrency, bandwidth_limit, max_attempts, mirror_deletes,
+                       max_deletes, schedule, status, run_no, created_by, created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'draft', 0,
+                       $18, $19, $19)",
+                )
+                .bind(id)
+                .bind(&spec.name)
+                .bind(spec.source_id)
+                .bind(&spec.source_prefix)
+                .bind(spec.dest_id)
+                .bind(&spec.dest_prefix)
+                .bind(filter)
+                .bind(spec.strategy.as_str())
+                .bind(spec.overwrite.as_str())
+                .bind(spec.verify)
+                .bind(spec.dry_run)
+                .bind(spec.concurrency)
+                .bind(spec.bandwidth_limit)
+                .bind(spec.max_attempts)
+                .bind(spec.mirror_deletes)
+                .bind(spec.max_deletes)
+                .bind(&spec.schedule)
+                .bind(created_by)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                self.job_by_id(id).await
+            }
+
+            async fn job_by_id(&self, id: uuid::Uuid) -> $crate::Result<$crate::JobRecord> {
+                let row = sqlx::query("select * from job where job_id = $1").bind(id).fetch_one(&self.pool).await?;
+                job_from_row(&row)
+            }
+
+            async fn list_jobs(&self) -> $crate::Result<Vec<$crate::JobRecord>> {
+                let rows = sqlx::query("select * from job order by job_id desc").fetch_all(&self.pool).await?;
+                rows.iter().map(job_from_row).collect()
+            }
+
+            async fn transition_job(
+                &self,
+                id: uuid::Uuid,
+                from: ferry_model::job::JobStatus,
+                to: ferry_model::job::JobStatus,
+                error: Option<&str>,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<bool> {
+                if !from.can_transition_to(to) {
+                    return Err($crate::DbError::Conflict { constraint: format!("a job cannot go from {from} to {to}") });
+                }
+                let starting = to == ferry_model::job::JobStatus::Planning;
+                let done = sqlx::query(
+                    "update job set status = $3, error = $4, updated_at = $5,
+                       run_no = case when $6 then run_no + 1 else run_no end,
+                       started_at = case when $6 then $5 else started_at end,
+                       finished_at = case when $7 then $5 when $6 then null else finished_at end
+                     where job_id = $1 and status = $2",
+                )
+                .bind(id)
+                .bind(from.as_str())
+                .bind(to.as_str())
+                .bind(error)
+                .bind(at)
+                .bind(starting)
+                .bind(to.is_final())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn upsert_items(&self, job_id: uuid::Uuid, items: &[$crate::NewItem]) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for item in items {
+                    let status = if item.action == ferry_model::job::ItemAction::Skip { "skipped" } else { "pending" };
+                    sqlx::query(
+                        "insert into job_item (job_id, source_key, dest_key, action, reason, size, source_etag,
+                           source_version, source_modified, status, attempts, next_attempt_at)
+                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0)
+                         on conflict (job_id, source_key) do update set
+                           dest_key = excluded.dest_key, action = excluded.action, reason = excluded.reason,
+                           size = excluded.size, source_etag = excluded.source_etag,
+                           source_version = excluded.source_version, source_modified = excluded.source_modified,
+                           status = excluded.status, attempts = 0, next_attempt_at = 0, error_kind = null,
+                           error_message = null, finished_at = null
+                         where job_item.status <> 'in_progress'
+                           and (job_item.status not in ('copied', 'verified')
+                                or job_item.source_etag is distinct from excluded.source_etag)",
+                    )
+                    .bind(job_id)
+                    .bind(&item.source_key)
+                    .bind(&item.dest_key)
+                    .bind(item.action.as_str())
+                    .bind(&item.reason)
+                    .bind(item.size)
+                    .bind(&item.source_etag)
+                    .bind(&item.source_version)
+                    .bind(item.source_modified)
+                    .bind(status)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_items(
+                &self,
+                job_id: uuid::Uuid,
+                owner: &str,
+                token: &str,
+                lease_until: i64,
+                now: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::ItemRecord>> {
+                let rows = sqlx::query(concat!(
+                    "update job_item set status = 'in_progress', lease_owner = $2, lease_token = $3,
+                       lease_until = $4, attempts = attempts + 1
+                     where (job_id, source_key) in (
+                       select job_id, source_key from job_item
+                       where job_id = $1
+                         and ((status in ('pending', 'retry_wait') and next_attempt_at <= $5)
+                              or (status = 'in_progress' and lease_until < $5))
+                       order by source_key
+                       limit $6 ",
+                    $claim_lock,
+                    ")
+                     returning *"
+                ))
+                .bind(job_id)
+                .bind(owner)
+                .bind(token)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit.clamp(0, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = rows.iter().map(item_from_row).collect::<$crate::Result<Vec<_>>>()?;
+                items.sort_by(|a, b| a.source_key.cmp(&b.source_key));
+                Ok(items)
+            }
+
+            async fn renew_lease(&self, job_id: uuid::Uuid, source_key: &str, token: &str, until: i64) -> $crate::Result<bool> {
+                let done = sqlx::query(
+                    "update job_item set lease_until = $4
+                     where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'",
+                )
+                .bind(job_id)
+                .bind(source_key)
+                .bind(token)
+                .bind(until)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn finish_item(
+                &self,
+                job_id: uuid::Uuid,
+                source_key: &str,
+                token: &str,
+                outcome: &$crate::ItemOutcome,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<bool> {
+                const FENCE: &str = "where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'";
+                let done = match outcome {
+                    $crate::ItemOutcome::Done {
+                        verified,
+                        sha256,
+                        dest_etag,
+                        dest_version,
+                        prior_version,
+                        prior_backup,
+                        document_id,
+                    } => {
+                        let sql = format!(
+                            "update job_item set status = $4, source_sha256 = $5, dest_sha256 = $5, dest_etag = $6,
+                               dest_version = $7, prior_version = $8, prior_backup = $9, document_id = $10,
+                               error_kind = null, error_message = null, lease_token = null, lease_owner = null,
+                               lease_until = null, finished_at = $11 {FENCE}"
+                        );
+                        sqlx::query(&sql)
+                            .bind(job_id)
+                            .bind(source_key)
+                            .bind(token)
+                            .bind(if *verified { "verified" } else { "copied" })
+                            .bind(sha256)
+                            .bind(dest_etag)
+                            .bind(dest_version)
+                            .bind(prior_version)
+                            .bind(prior_backup)
+                            .bind(*document_id)
+                            .bind(at)
+                            .execute(&self.pool)
+                            .await?
+                    }
+                    $crate::ItemOutcome::Retry { at: retry_at, kind, message } => {
+                        let sql = format!(
+                            "update job_item set status = 'retry_wait', next_attempt_at = $4, error_kind = $5,
+                               error_message = $6, lease_token = null, lease_owner = null, lease_until = null {FENCE}"
+                        );
+                        sqlx::query(&sql)
+                            .bind(job_id)
+                            .bind(source_key)
+                            .bind(token)
+                            .bind(*retry_at)
+                            .bind(kind)
+                            .bind(message)
+                            .execute(&self.pool)
+                            .await?
+                    }
+                    $crate::ItemOutcome::Failed { kind, message } => {
+                        let sql = format!(
+                            "update job_item set status = 'failed', error_kind = $4, error_message = $5,
+                               lease_token = null, lease_owner = null, lease_until = null, finished_at = $6 {FENCE}"
+                        );
+                        sqlx::query(&sql)
+                            .bind(job_id)
+                            .bind(source_key)
+                            .bind(token)
+                            .bind(kind)
+                            .bind(message)
+                            .bind(at)
+                            .execute(&self.pool)
+                            .await?
+                    }
+                };
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_items(
+                &self,
+                job_id: uuid::Uuid,
+                status: Option<ferry_model::job::ItemStatus>,
+                after: Option<&str>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::ItemRecord>> {
+                let rows = sqlx::query(
+                    "select * from job_item
+                     where job_id = $1 and ($2 is null or status = $2) and ($3 is null or source_key > $3)
+                     order by source_key limit $4",
+                )
+                .bind(job_id)
+                .bind(status.map(|s| s.as_str()))
+                .bind(after)
+                .bind(limit.clamp(0, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(item_from_row).collect()
+            }
+
+            async fn job_counts(&self, job_id: uuid::Uuid) -> $crate::Result<ferry_model::job::JobCounts> {
+                let rows = sqlx::query(
+                    "select status, count(*) as n, cast(coalesce(sum(size), 0) as bigint) as b
+                     from job_item where job_id = $1 group by status",
+                )
+                .bind(job_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut counts = ferry_model::job::JobCounts::default();
+                for row in &rows {
+                    let status: String = sqlx::Row::try_get(row, "status")?;
+                    let n: i64 = sqlx::Row::try_get(row, "n")?;
+                    let b: i64 = sqlx::Row::try_get(row, "b")?;
+                    counts.total += n;
+                    counts.total_bytes += b;
+                    match status.as_str() {
+                        "pending" | "retry_wait" => counts.pending += n,
+                        "in_progress" => counts.in_progress += n,
+                        "copied" | "verified" => {
+                            counts.done += n;
+                            counts.done_bytes += b;
+                        }
+                        "skipped" => {
+                            counts.skipped += n;
+                            counts.skipped_bytes += b;
+                        }
+                        "failed" => {
+                            counts.failed += n;
+                            counts.failed_bytes += b;
+                        }
+                        other => return Err($crate::DbError::Corrupt(format!("item status `{other}`"))),
+                    }
+                }
+                Ok(counts)
+            }
+
+            async fn retry_failed_items(&self, job_id: uuid::Uuid) -> $crate::Result<u64> {
+                let done = sqlx::query(
+                    "update job_item set status = 'pending', attempts = 0, next_attempt_at = 0, error_kind = null,
+                       error_message = null, finished_at = null
+                     where job_id = $1 and status = 'failed'",
+                )
+                .bind(job_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+        }
+
+        fn job_from_row<R>(row: &R) -> $crate::Result<$crate::JobRecord>
+        where
+            R: sqlx::Row,
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i32: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            let corrupt = |e: String| $crate::DbError::Corrupt(e);
+            let filter: String = row.try_get("filter")?;
+            let strategy: String = row.try_get("strategy")?;
+            let overwrite: String = row.try_get("overwrite")?;
+            let status: String = row.try_get("status")?;
+            Ok($crate::JobRecord {
+                id: row.try_get("job_id")?,
+                spec: $crate::JobSpec {
+                    name: row.try_get("name")?,
+                    source_id: row.try_get("source_id")?,
+                    source_prefix: row.try_get("source_prefix")?,
+                    dest_id: row.try_get("dest_id")?,
+                    dest_prefix: row.try_get("dest_prefix")?,
+                    filter: serde_json::from_str(&filter).map_err(|e| corrupt(format!("filter: {e}")))?,
+                    strategy: strategy.parse().map_err(corrupt)?,
+                    overwrite: overwrite.parse().map_err(corrupt)?,
+                    verify: row.try_get("verify")?,
+                    dry_run: row.try_get("dry_run")?,
+                    concurrency: row.try_get("concurrency")?,
+                    bandwidth_limit: row.try_get("bandwidth_limit")?,
+                    max_attempts: row.try_get("max_attempts")?,
+                    mirror_deletes: row.try_get("mirror_deletes")?,
+                    max_deletes: row.try_get("max_deletes")?,
+                    schedule: row.try_get("schedule")?,
+                },
+                status: status.parse().map_err(corrupt)?,
+                run_no: row.try_get("run_no")?,
+                error: row.try_get("error")?,
+                created_by: row.try_get("created_by")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                started_at: row.try_get("started_at")?,
+                finished_at: row.try_get("finished_at")?,
+            })
+        }
+
+        fn item_from_row<R>(row: &R) -> $crate::Result<$crate::ItemRecord>
+        where
+            R: sqlx::Row,
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i32: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            let corrupt = |e: String| $crate::DbError::Corrupt(e);
+            let action: String = row.try_get("action")?;
+            let status: String = row.try_get("status")?;
+            Ok($crate::ItemRecord {
+                job_id: row.try_get("job_id")?,
+                source_key: row.try_get("source_key")?,
+                dest_key: row.try_get("dest_key")?,
+                action: action.parse().map_err(corrupt)?,
+                reason: row.try_get("reason")?,
+                size: row.try_get("size")?,
+                source_etag: row.try_get("source_etag")?,
+                source_version: row.try_get("source_version")?,
+                source_modified: row.try_get("source_modified")?,
+                status: status.parse().map_err(corrupt)?,
+                attempts: row.try_get("attempts")?,
+                next_attempt_at: row.try_get("next_attempt_at")?,
+                lease_token: row.try_get("lease_token")?,
+                source_sha256: row.try_get("source_sha256")?,
+                dest_sha256: row.try_get("dest_sha256")?,
+                dest_etag: row.try_get("dest_etag")?,
+                dest_version: row.try_get("dest_version")?,
+                prior_version: row.try_get("prior_version")?,
+                prior_backup: row.try_get("prior_backup")?,
+                document_id: row.try_get("document_id")?,
+                error_kind: row.try_get("error_kind")?,
+                error_message: row.try_get("error_message")?,
+                finished_at: row.try_get("finished_at")?,
+            })
         }
 
         const PROVIDER_SELECT: &str = "select p.*, coalesce(c.n, 0) as documents, coalesce(c.b, 0) as bytes

@@ -45,4 +45,5 @@ async fn lock_users_for_setup(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
     Ok(())
 }
 
-shared_store!(SqliteStore, Dialect::Sqlite);
+// SQLite runs one writer at a time: the claim's single UPDATE is atomic as it is.
+shared_store!(SqliteStore, Dialect::Sqlite, "");

@@ -6,8 +6,12 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use ferry_db::{DbError, Dialect, NewAuditEvent, NewUser, ProviderWrite, SessionRow, Store, seal};
+use ferry_db::{
+    DbError, Dialect, ItemOutcome, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderWrite, SessionRow,
+    Store, seal,
+};
 use ferry_model::Role;
+use ferry_model::job::{FilterSpec, ItemAction, ItemStatus, JobStatus, OverwritePolicy, Strategy};
 use ferry_model::provider::{Health, ProviderKind, ProviderStatus};
 
 fn new_user(name: &str, role: Role) -> NewUser {
@@ -102,6 +106,154 @@ async fn story(store: Arc<dyn Store>) {
 
     providers(store.as_ref()).await;
     master_key(store.as_ref()).await;
+    jobs(store.as_ref()).await;
+}
+
+fn spec(name: &str, source_id: uuid::Uuid, dest_id: uuid::Uuid) -> JobSpec {
+    JobSpec {
+        name: name.to_owned(),
+        source_id,
+        source_prefix: "in/".into(),
+        dest_id,
+        dest_prefix: "archive/".into(),
+        filter: FilterSpec { extensions: vec!["pdf".into()], ..FilterSpec::default() },
+        strategy: Strategy::Copy,
+        overwrite: OverwritePolicy::IfDifferent,
+        verify: true,
+        dry_run: false,
+        concurrency: 4,
+        bandwidth_limit: Some(1_000_000),
+        max_attempts: 3,
+        mirror_deletes: false,
+        max_deletes: 100,
+        schedule: "manual".into(),
+    }
+}
+
+fn item(key: &str, action: ItemAction, etag: &str) -> NewItem {
+    NewItem {
+        source_key: key.to_owned(),
+        dest_key: format!("archive/{key}"),
+        action,
+        reason: (action == ItemAction::Skip).then(|| "exists".to_owned()),
+        size: 10,
+        source_etag: Some(etag.to_owned()),
+        source_version: None,
+        source_modified: Some(Utc::now()),
+    }
+}
+
+fn done() -> ItemOutcome {
+    ItemOutcome::Done {
+        verified: true,
+        sha256: "ab".repeat(32),
+        dest_etag: Some("\"e\"".into()),
+        dest_version: None,
+        prior_version: None,
+        prior_backup: None,
+        document_id: None,
+    }
+}
+
+async fn jobs(store: &dyn Store) {
+    let src = store.create_provider(&provider("jobs-src", false)).await.unwrap();
+    let dst = store.create_provider(&provider("jobs-dst", false)).await.unwrap();
+    let job = store.create_job(&spec("Invoices", src.id, dst.id), None).await.unwrap();
+    assert_eq!(job.status, JobStatus::Draft);
+    assert_eq!(job.spec, spec("Invoices", src.id, dst.id), "the spec round-trips");
+    let dup = store.create_job(&spec("INVOICES", src.id, dst.id), None).await;
+    assert!(dup.is_err_and(|e| e.is_conflict()), "names are unique without case");
+    let ghost = store.create_job(&spec("Ghost", uuid::Uuid::now_v7(), dst.id), None).await;
+    assert!(ghost.is_err_and(|e| e.is_conflict()), "providers must exist");
+    // A provider a migration uses cannot be deleted.
+    let refused = store.delete_provider(src.id).await;
+    assert!(refused.as_ref().is_err_and(DbError::is_conflict), "{refused:?}");
+
+    // Status moves by compare-and-set along the state machine only.
+    let at = Utc::now();
+    assert!(store.transition_job(job.id, JobStatus::Draft, JobStatus::Planning, None, at).await.unwrap());
+    assert!(
+        !store.transition_job(job.id, JobStatus::Draft, JobStatus::Planning, None, at).await.unwrap(),
+        "lost race"
+    );
+    assert!(store.transition_job(job.id, JobStatus::Planning, JobStatus::Completed, None, at).await.is_err());
+    let planning = store.job_by_id(job.id).await.unwrap();
+    assert_eq!((planning.status, planning.run_no), (JobStatus::Planning, 1));
+    assert!(planning.started_at.is_some());
+
+    // Planning is idempotent.
+    let plan = [
+        item("a.pdf", ItemAction::Copy, "1"),
+        item("b.pdf", ItemAction::Copy, "1"),
+        item("c.pdf", ItemAction::Overwrite, "1"),
+        item("d.pdf", ItemAction::Copy, "1"),
+        item("e.pdf", ItemAction::Skip, "1"),
+    ];
+    store.upsert_items(job.id, &plan).await.unwrap();
+    store.upsert_items(job.id, &plan).await.unwrap();
+    let counts = store.job_counts(job.id).await.unwrap();
+    assert_eq!((counts.total, counts.pending, counts.skipped, counts.total_bytes), (5, 4, 1, 50));
+
+    // Leases: two workers take disjoint batches; skipped items are never claimed.
+    let first = store.claim_items(job.id, "w1", "t1", 2_000, 1_000, 2).await.unwrap();
+    let keys: Vec<_> = first.iter().map(|i| i.source_key.as_str()).collect();
+    assert_eq!(keys, ["a.pdf", "b.pdf"]);
+    assert!(first.iter().all(|i| i.status == ItemStatus::InProgress && i.attempts == 1));
+    let second = store.claim_items(job.id, "w2", "t2", 2_000, 1_000, 10).await.unwrap();
+    let keys: Vec<_> = second.iter().map(|i| i.source_key.as_str()).collect();
+    assert_eq!(keys, ["c.pdf", "d.pdf"]);
+    assert!(store.claim_items(job.id, "w3", "t3", 2_000, 1_000, 10).await.unwrap().is_empty());
+
+    // Updates are fenced by the lease token.
+    assert!(!store.finish_item(job.id, "a.pdf", "t2", &done(), at).await.unwrap(), "not w2's item");
+    assert!(store.finish_item(job.id, "a.pdf", "t1", &done(), at).await.unwrap());
+    assert!(!store.finish_item(job.id, "a.pdf", "t1", &done(), at).await.unwrap(), "only once");
+    let retry = ItemOutcome::Retry { at: 5_000, kind: "rate_limited".into(), message: "slow down".into() };
+    assert!(store.finish_item(job.id, "b.pdf", "t1", &retry, at).await.unwrap());
+    let failed = ItemOutcome::Failed { kind: "permission_denied".into(), message: "no".into() };
+    assert!(store.finish_item(job.id, "c.pdf", "t2", &failed, at).await.unwrap());
+    assert!(store.renew_lease(job.id, "d.pdf", "t2", 2_500).await.unwrap());
+
+    // w2 dies holding d.pdf: once its lease runs out another worker takes it, and
+    // w2's late write is refused. b.pdf waits for its retry time.
+    assert!(store.claim_items(job.id, "w3", "t3", 9_000, 2_400, 10).await.unwrap().is_empty());
+    let taken = store.claim_items(job.id, "w3", "t3", 9_000, 3_000, 10).await.unwrap();
+    assert_eq!(taken.iter().map(|i| (i.source_key.as_str(), i.attempts)).collect::<Vec<_>>(), [("d.pdf", 2)]);
+    assert!(!store.renew_lease(job.id, "d.pdf", "t2", 9_999).await.unwrap());
+    assert!(!store.finish_item(job.id, "d.pdf", "t2", &done(), at).await.unwrap());
+    assert!(store.finish_item(job.id, "d.pdf", "t3", &done(), at).await.unwrap());
+    let again = store.claim_items(job.id, "w4", "t4", 9_000, 6_000, 10).await.unwrap();
+    assert_eq!(again.iter().map(|i| (i.source_key.as_str(), i.attempts)).collect::<Vec<_>>(), [("b.pdf", 2)]);
+    assert_eq!(again[0].error_kind.as_deref(), Some("rate_limited"), "the last error is kept while retrying");
+    assert!(store.finish_item(job.id, "b.pdf", "t4", &done(), at).await.unwrap());
+
+    let counts = store.job_counts(job.id).await.unwrap();
+    assert_eq!(
+        (counts.done, counts.failed, counts.skipped, counts.pending, counts.in_progress),
+        (3, 1, 1, 0, 0)
+    );
+    assert!(counts.settled());
+    let verified = store.list_items(job.id, Some(ItemStatus::Verified), None, 10).await.unwrap();
+    assert_eq!(verified.len(), 3);
+    assert_eq!(verified[0].dest_sha256.as_deref(), Some("ab".repeat(32).as_str()));
+    let page = store.list_items(job.id, None, Some("b.pdf"), 2).await.unwrap();
+    assert_eq!(page.iter().map(|i| i.source_key.as_str()).collect::<Vec<_>>(), ["c.pdf", "d.pdf"]);
+    let failed_items = store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap();
+    assert_eq!(failed_items[0].error_message.as_deref(), Some("no"));
+
+    // A re-plan leaves finished copies alone unless the source changed.
+    let mut changed = plan.clone();
+    changed[3].source_etag = Some("2".into());
+    store.upsert_items(job.id, &changed).await.unwrap();
+    let d = store.list_items(job.id, None, Some("c.pdf"), 1).await.unwrap();
+    assert_eq!((d[0].source_key.as_str(), d[0].status), ("d.pdf", ItemStatus::Pending));
+    let a = store.list_items(job.id, None, None, 1).await.unwrap();
+    assert_eq!(a[0].status, ItemStatus::Verified);
+
+    // Retrying failed items puts them back with fresh attempts.
+    store.retry_failed_items(job.id).await.unwrap();
+    assert_eq!(store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap().len(), 0);
+    assert_eq!(store.list_jobs().await.unwrap().len(), 1);
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {

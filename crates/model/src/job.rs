@@ -193,6 +193,53 @@ pub struct FilterSpec {
     pub modified_after: Option<DateTime<Utc>>,
 }
 
+text_enum! {
+    /// What the plan says to do with one source object.
+    ItemAction {
+        /// The destination lacks it: copy.
+        Copy = "copy",
+        /// The destination has other content there: replace it.
+        Overwrite = "overwrite",
+        /// Leave it (the reason is kept).
+        Skip = "skip",
+        /// Mirror only: the source no longer has it; delete it from the destination.
+        Delete = "delete",
+    }
+}
+
+/// Items and bytes per status: a job's progress, read from its items.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    /// Items in the plan.
+    pub total: i64,
+    /// Bytes in the plan.
+    pub total_bytes: i64,
+    /// Waiting (pending or waiting to retry).
+    pub pending: i64,
+    /// Held by a worker now.
+    pub in_progress: i64,
+    /// Copied and verified.
+    pub done: i64,
+    /// Their bytes.
+    pub done_bytes: i64,
+    /// Skipped by the plan.
+    pub skipped: i64,
+    /// Their bytes.
+    pub skipped_bytes: i64,
+    /// Failed for good.
+    pub failed: i64,
+    /// Their bytes.
+    pub failed_bytes: i64,
+}
+
+impl JobCounts {
+    /// Whether nothing is left to do.
+    #[must_use]
+    pub fn settled(&self) -> bool {
+        self.pending == 0 && self.in_progress == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
