@@ -1,12 +1,94 @@
-//! The migration engine: what to copy (filters and the overwrite decision), how one
-//! object is copied and proven intact (streamed SHA-256, verified against what the
-//! destination reports or by reading it back), and — in later slices — the queue,
-//! workers, rollback and catalog.
+//! The migration engine: what to copy (filters and the overwrite decision), the
+//! planner that writes a job's items, the worker loop that copies them under
+//! leases, and how one object is copied and proven intact (streamed SHA-256,
+//! verified against what the destination reports or by reading it back).
 
 pub mod decide;
 pub mod filter;
+pub mod plan;
+pub mod run;
 pub mod transfer;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use ferry_db::{DbError, Store};
+use ferry_model::job::{JobCounts, JobStatus};
+use ferry_storage::{Provider, ProviderError};
 
 pub use decide::{Decision, KnownHashes, SkipReason, decide};
 pub use filter::{Filter, FilterError};
+pub use plan::{PlanSummary, plan};
+pub use run::{WorkerOptions, run_job};
 pub use transfer::{TransferOptions, Transferred, VerifiedBy, copy_object};
+
+/// Why the engine stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The job's settings cannot be used.
+    #[error("{0}")]
+    Invalid(String),
+    /// A mirror would delete more than it may; it stops and asks.
+    #[error(
+        "this run would delete {would} objects from the destination, more than its limit of {limit}; \
+         check the source, then raise the limit to go on"
+    )]
+    TooManyDeletes {
+        /// Deletions the plan found.
+        would: u64,
+        /// The job's limit.
+        limit: u64,
+    },
+    /// A provider failed in a way that stops the whole job (listing, say).
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] DbError),
+    /// The job is not in a state that allows this.
+    #[error("the migration is {0}, so it cannot be started now")]
+    NotStartable(JobStatus),
+}
+
+/// Plans a job and, unless it is a dry run, runs it to the end. A dry run stops in
+/// `ready` with its plan stored as items.
+///
+/// # Errors
+/// [`EngineError`]; a planning failure also moves the job to `failed` with the message.
+pub async fn start(
+    store: &dyn Store,
+    job_id: uuid::Uuid,
+    source: Arc<dyn Provider>,
+    dest: Arc<dyn Provider>,
+    options: &WorkerOptions,
+) -> Result<(PlanSummary, JobCounts), EngineError> {
+    let job = store.job_by_id(job_id).await?;
+    let from = job.status;
+    if !from.can_transition_to(JobStatus::Planning)
+        || !store.transition_job(job_id, from, JobStatus::Planning, None, Utc::now()).await?
+    {
+        return Err(EngineError::NotStartable(from));
+    }
+    let summary = match plan(store, &job, source.as_ref(), dest.as_ref()).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            store
+                .transition_job(
+                    job_id,
+                    JobStatus::Planning,
+                    JobStatus::Failed,
+                    Some(&e.to_string()),
+                    Utc::now(),
+                )
+                .await?;
+            return Err(e);
+        }
+    };
+    if job.spec.dry_run {
+        store.transition_job(job_id, JobStatus::Planning, JobStatus::Ready, None, Utc::now()).await?;
+        return Ok((summary, store.job_counts(job_id).await?));
+    }
+    store.transition_job(job_id, JobStatus::Planning, JobStatus::Running, None, Utc::now()).await?;
+    let counts = run_job(store, job_id, source, dest, options).await?;
+    Ok((summary, counts))
+}

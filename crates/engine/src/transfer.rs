@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 /// How to copy.
 #[derive(Debug, Clone, Default)]
 pub struct TransferOptions {
-    /// Metadata added to (or replacing) the source's, such as `ferry-uuid`.
+    /// Metadata for keys the source's metadata lacks, such as a new `ferry-uuid`
+    /// (a document keeps the id it already has).
     pub extra_metadata: BTreeMap<String, String>,
     /// Copy the source's tags when both sides keep tags.
     pub copy_tags: bool,
@@ -55,6 +56,8 @@ pub struct Transferred {
     pub dest_version: Option<String>,
     /// How the copy was proven.
     pub verified_by: VerifiedBy,
+    /// The `ferry-uuid` the copy carries: the source's, or the one given.
+    pub ferry_uuid: Option<String>,
 }
 
 #[derive(Default)]
@@ -135,7 +138,10 @@ pub async fn copy_object(
     let body = counting.chain(end_check).boxed();
 
     let mut user_metadata = meta.user_metadata.clone();
-    user_metadata.extend(options.extra_metadata.clone());
+    for (k, v) in &options.extra_metadata {
+        user_metadata.entry(k.to_lowercase()).or_insert_with(|| v.clone());
+    }
+    let ferry_uuid = user_metadata.get("ferry-uuid").cloned();
     let put = dest
         .put(
             to,
@@ -195,5 +201,6 @@ pub async fn copy_object(
         dest_etag: put.etag,
         dest_version: put.version,
         verified_by,
+        ferry_uuid,
     })
 }

@@ -1,0 +1,275 @@
+//! The worker loop for one job: claim a batch of items under a lease, copy them
+//! concurrently (renewing the lease while a copy runs), record each outcome fenced
+//! by the lease token, retry temporary failures with exponential backoff and
+//! jitter, and settle the job when nothing is left. Another worker — in this
+//! process or another one on the same PostgreSQL — can run the same job at once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::Utc;
+use ferry_db::{ItemOutcome, ItemRecord, JobRecord, Store};
+use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
+use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
+use crate::{EngineError, TransferOptions, copy_object};
+
+/// Where a destination object being overwritten is kept on a provider without
+/// versions, so a rollback can restore it.
+pub const BACKUP_PREFIX: &str = ".ferry-backup/";
+
+/// How a worker behaves.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Names this worker in leases (host and process, say).
+    pub owner: String,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+    /// First retry delay; doubles per attempt.
+    pub backoff: Duration,
+    /// The longest retry delay.
+    pub max_backoff: Duration,
+    /// How often to look again when nothing is claimable but work remains.
+    pub poll: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            owner: format!("ferry-{}", std::process::id()),
+            lease: Duration::from_secs(120),
+            backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(300),
+            poll: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Unix milliseconds now.
+#[must_use]
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The delay before attempt `attempts + 1`: exponential, capped, with up to 25 %
+/// jitter so that many failed items do not return at the same instant.
+#[must_use]
+pub fn backoff(options: &WorkerOptions, attempts: i32, retry_after: Option<Duration>) -> Duration {
+    let exp = options.backoff.saturating_mul(1_u32 << attempts.clamp(0, 20).saturating_sub(1));
+    let base = exp.min(options.max_backoff);
+    let jitter_ms = u64::from(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()))
+        % (u64::try_from(base.as_millis() / 4).unwrap_or(0) + 1);
+    let delay = base + Duration::from_millis(jitter_ms);
+    retry_after.map_or(delay, |after| delay.max(after))
+}
+
+fn key(text: &str) -> Result<ObjectKey, ProviderError> {
+    ObjectKey::new(text).map_err(|e| ProviderError::new(ErrorKind::InvalidInput, "plan", e.to_string()))
+}
+
+/// Runs one item's work; returns what to record.
+async fn work(
+    job: &JobRecord,
+    item: &ItemRecord,
+    source: &dyn Provider,
+    dest: &dyn Provider,
+) -> Result<ItemOutcome, ProviderError> {
+    let from = key(&item.source_key)?;
+    let to = key(&item.dest_key)?;
+    if item.action == ItemAction::Delete {
+        dest.delete(&to, DeleteOptions::default()).await?;
+        return Ok(ItemOutcome::Done {
+            verified: true,
+            sha256: String::new(),
+            dest_etag: None,
+            dest_version: None,
+            prior_version: None,
+            prior_backup: None,
+            document_id: None,
+        });
+    }
+    // Keep what the destination holds before replacing it.
+    let (mut prior_version, mut prior_backup) = (None, None);
+    if item.action == ItemAction::Overwrite {
+        match dest.head(&to).await {
+            Ok(existing) if dest.capabilities().versions && existing.version.is_some() => {
+                prior_version = existing.version;
+            }
+            Ok(_) => {
+                let backup = key(&format!("{BACKUP_PREFIX}{}/{}", job.id, item.dest_key))?;
+                copy_object(
+                    dest,
+                    &to,
+                    dest,
+                    &backup,
+                    &TransferOptions { verify: true, ..TransferOptions::default() },
+                )
+                .await?;
+                prior_backup = Some(backup.as_str().to_owned());
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let new_id = uuid::Uuid::now_v7();
+    let options = TransferOptions {
+        extra_metadata: BTreeMap::from([("ferry-uuid".to_owned(), new_id.to_string())]),
+        copy_tags: true,
+        verify: job.spec.verify,
+        if_none_match: false,
+    };
+    let done = copy_object(source, &from, dest, &to, &options).await?;
+    // A document that already has an id keeps it.
+    let document_id = done.ferry_uuid.as_deref().and_then(|d| d.parse().ok()).unwrap_or(new_id);
+    if job.spec.strategy == Strategy::Move {
+        // Only now, with the copy proven, does the source go.
+        source.delete(&from, DeleteOptions::default()).await?;
+    }
+    Ok(ItemOutcome::Done {
+        verified: !matches!(done.verified_by, crate::VerifiedBy::NotVerified),
+        sha256: done.sha256,
+        dest_etag: done.dest_etag,
+        dest_version: done.dest_version,
+        prior_version,
+        prior_backup,
+        document_id: Some(document_id),
+    })
+}
+
+fn failure(options: &WorkerOptions, job: &JobRecord, item: &ItemRecord, err: &ProviderError) -> ItemOutcome {
+    let kind = err.kind().as_str().to_owned();
+    let message = err.to_string();
+    if err.is_temporary() && item.attempts < job.spec.max_attempts {
+        let delay = backoff(options, item.attempts, err.retry_after());
+        ItemOutcome::Retry { at: now_ms() + ms(delay), kind, message }
+    } else {
+        ItemOutcome::Failed { kind, message }
+    }
+}
+
+/// Works one claimed item to the end, renewing its lease meanwhile.
+async fn handle(
+    store: &dyn Store,
+    options: &WorkerOptions,
+    job: &JobRecord,
+    item: ItemRecord,
+    token: &str,
+    source: &dyn Provider,
+    dest: &dyn Provider,
+) -> Result<(), EngineError> {
+    let mut renew = tokio::time::interval(options.lease / 3);
+    renew.tick().await;
+    let work = work(job, &item, source, dest);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = renew.tick() => {
+                if !store.renew_lease(job.id, &item.source_key, token, now_ms() + ms(options.lease)).await? {
+                    // Another worker owns the item now; its result will count.
+                    return Ok(());
+                }
+            }
+        }
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(err) => failure(options, job, &item, &err),
+    };
+    store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await?;
+    Ok(())
+}
+
+/// Runs a job's items until none is left, the job is paused or cancelled, or a
+/// store error stops the worker. Returns the job's counts when it stops.
+///
+/// The caller moves the job to `running` first; this settles it at the end
+/// (`completed` or `completed_with_errors`) unless another worker did.
+///
+/// # Errors
+/// [`EngineError`] for store failures; item failures are recorded, not returned.
+pub async fn run_job(
+    store: &dyn Store,
+    job_id: uuid::Uuid,
+    source: Arc<dyn Provider>,
+    dest: Arc<dyn Provider>,
+    options: &WorkerOptions,
+) -> Result<JobCounts, EngineError> {
+    let mut job = store.job_by_id(job_id).await?;
+    let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
+    let mut in_flight = FuturesUnordered::new();
+    let mut claims = 0_u64;
+    loop {
+        job = store.job_by_id(job_id).await?;
+        let stopping = job.status != JobStatus::Running;
+        if !stopping && in_flight.len() < concurrency {
+            claims += 1;
+            let token = format!("{}-{}-{claims}", options.owner, uuid::Uuid::now_v7().simple());
+            let room = i64::try_from(concurrency - in_flight.len()).unwrap_or(1);
+            let batch = store
+                .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
+                .await?;
+            for item in batch {
+                let (job, token, source, dest) = (job.clone(), token.clone(), source.clone(), dest.clone());
+                in_flight
+                    .push(async move { handle(store, options, &job, item, &token, &*source, &*dest).await });
+            }
+        }
+        if in_flight.is_empty() {
+            let counts = store.job_counts(job_id).await?;
+            if stopping || counts.settled() {
+                if !stopping {
+                    settle(store, job_id, &counts).await?;
+                }
+                return Ok(counts);
+            }
+            // Items wait for their retry time or sit under another worker's lease.
+            tokio::time::sleep(options.poll).await;
+            continue;
+        }
+        tokio::select! {
+            Some(done) = in_flight.next() => done?,
+            () = tokio::time::sleep(options.poll) => {}
+        }
+    }
+}
+
+async fn settle(store: &dyn Store, job_id: uuid::Uuid, counts: &JobCounts) -> Result<(), EngineError> {
+    let at = Utc::now();
+    if store.transition_job(job_id, JobStatus::Running, JobStatus::Verifying, None, at).await? {
+        let end = if counts.failed > 0 { JobStatus::CompletedWithErrors } else { JobStatus::Completed };
+        store.transition_job(job_id, JobStatus::Verifying, end, None, at).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_honours_retry_after() {
+        let options = WorkerOptions {
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10),
+            ..WorkerOptions::default()
+        };
+        let within = |d: Duration, lo: u64, hi_ms: u64| {
+            d >= Duration::from_secs(lo) && d <= Duration::from_millis(hi_ms)
+        };
+        assert!(within(backoff(&options, 1, None), 1, 1_250));
+        assert!(within(backoff(&options, 2, None), 2, 2_500));
+        assert!(within(backoff(&options, 3, None), 4, 5_000));
+        assert!(within(backoff(&options, 30, None), 10, 12_500), "capped");
+        assert!(backoff(&options, 1, Some(Duration::from_secs(30))) >= Duration::from_secs(30));
+    }
+}

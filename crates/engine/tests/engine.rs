@@ -1,0 +1,301 @@
+//! Whole jobs through the engine: a real SQLite store (and PostgreSQL when
+//! `TEST_DATABASE_URL` is set) as the queue, in-memory providers with injected faults.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly, with the value shown")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferry_db::{JobSpec, ProviderWrite, Store};
+use ferry_engine::{EngineError, WorkerOptions, start};
+use ferry_model::job::{FilterSpec, ItemAction, ItemStatus, JobStatus, OverwritePolicy, Strategy};
+use ferry_model::provider::{ProviderKind, ProviderStatus};
+use ferry_storage::layer::faulty::{Fault, Faulty, Op};
+use ferry_storage::memory::{MemoryConfig, MemoryProvider};
+use ferry_storage::{
+    ErrorKind, GetOptions, ListOptions, ObjectKey, Provider, PutOptions, body_from_bytes, collect_body,
+};
+use futures::TryStreamExt;
+
+fn key(k: &str) -> ObjectKey {
+    ObjectKey::new(k).unwrap()
+}
+
+async fn put(p: &dyn Provider, k: &str, data: &[u8]) {
+    p.put(&key(k), body_from_bytes(data.to_vec()), PutOptions::default()).await.unwrap();
+}
+
+async fn read(p: &dyn Provider, k: &str) -> Vec<u8> {
+    collect_body(p.get(&key(k), GetOptions::default()).await.unwrap().body).await.unwrap()
+}
+
+async fn keys(p: &dyn Provider) -> Vec<String> {
+    p.list(&ObjectKey::root(), ListOptions::default())
+        .map_ok(|m| m.key.as_str().to_owned())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+fn content(i: usize) -> Vec<u8> {
+    format!("document {i} ").repeat(100 + i).into_bytes()
+}
+
+async fn providers(store: &dyn Store) -> (uuid::Uuid, uuid::Uuid) {
+    let mut ids = Vec::new();
+    for name in ["source", "destination"] {
+        let write = ProviderWrite {
+            id: uuid::Uuid::now_v7(),
+            name: format!("{name}-{}", uuid::Uuid::now_v7().simple()),
+            kind: ProviderKind::Local,
+            settings: r#"{"kind":"local","root":"/unused"}"#.into(),
+            secrets: None,
+            status: ProviderStatus::Active,
+            primary: false,
+        };
+        ids.push(store.create_provider(&write).await.unwrap().id);
+    }
+    (ids[0], ids[1])
+}
+
+fn spec(name: &str, ids: (uuid::Uuid, uuid::Uuid)) -> JobSpec {
+    JobSpec {
+        name: format!("{name}-{}", uuid::Uuid::now_v7().simple()),
+        source_id: ids.0,
+        source_prefix: "in/".into(),
+        dest_id: ids.1,
+        dest_prefix: "archive/".into(),
+        filter: FilterSpec { extensions: vec!["pdf".into()], ..FilterSpec::default() },
+        strategy: Strategy::Copy,
+        overwrite: OverwritePolicy::IfDifferent,
+        verify: true,
+        dry_run: false,
+        concurrency: 4,
+        bandwidth_limit: None,
+        max_attempts: 4,
+        mirror_deletes: false,
+        max_deletes: 10,
+        schedule: "manual".into(),
+    }
+}
+
+fn fast() -> WorkerOptions {
+    WorkerOptions {
+        owner: "test".into(),
+        lease: Duration::from_secs(5),
+        backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        poll: Duration::from_millis(10),
+    }
+}
+
+/// 12 PDFs and 3 text files under `in/`; the destination already has one PDF with
+/// the same bytes, one with other bytes, and one the source lacks.
+async fn seed() -> (Arc<MemoryProvider>, Arc<MemoryProvider>) {
+    let source = Arc::new(MemoryProvider::new(MemoryConfig::default()));
+    let dest = Arc::new(MemoryProvider::new(MemoryConfig::default()));
+    for i in 0..12 {
+        put(source.as_ref(), &format!("in/docs/{i:02}.pdf"), &content(i)).await;
+    }
+    for i in 0..3 {
+        put(source.as_ref(), &format!("in/notes/{i}.txt"), b"note").await;
+    }
+    put(dest.as_ref(), "archive/docs/00.pdf", &content(0)).await;
+    put(dest.as_ref(), "archive/docs/01.pdf", b"an older version").await;
+    put(dest.as_ref(), "archive/docs/99.pdf", b"only here").await;
+    (source, dest)
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let ids = providers(store.as_ref()).await;
+
+    // A dry run plans exactly and touches nothing.
+    let (source, dest) = seed().await;
+    let before = keys(dest.as_ref()).await;
+    let job = store.create_job(&JobSpec { dry_run: true, ..spec("dry", ids) }, None).await.unwrap();
+    let (plan, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((plan.listed, plan.filtered_out), (15, 3));
+    assert_eq!((plan.copy, plan.overwrite, plan.skip, plan.delete), (10, 1, 1, 0));
+    assert_eq!(counts.total, 12);
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Ready);
+    assert_eq!(keys(dest.as_ref()).await, before, "a dry run writes nothing");
+    let skipped = store.list_items(job.id, Some(ItemStatus::Skipped), None, 10).await.unwrap();
+    assert_eq!(skipped[0].reason.as_deref(), Some("same_content"));
+
+    // A real copy: every PDF arrives with its bytes, the overwritten one is kept.
+    let job = store.create_job(&spec("copy", ids), None).await.unwrap();
+    let (_, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.skipped, counts.failed, counts.pending), (11, 1, 0, 0));
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
+    for i in 0..12 {
+        assert_eq!(read(dest.as_ref(), &format!("archive/docs/{i:02}.pdf")).await, content(i), "{i}");
+    }
+    let backup = format!(".ferry-backup/{}/archive/docs/01.pdf", job.id);
+    assert_eq!(read(dest.as_ref(), &backup).await, b"an older version", "the overwritten object is kept");
+    let meta = dest.head(&key("archive/docs/05.pdf")).await.unwrap();
+    let uuid = meta.user_metadata.get("ferry-uuid").expect("a document id on the copy");
+    let items = store.list_items(job.id, Some(ItemStatus::Verified), None, 100).await.unwrap();
+    let item = items.iter().find(|i| i.source_key == "in/docs/05.pdf").unwrap();
+    assert_eq!(item.document_id.map(|d| d.to_string()).as_ref(), Some(uuid));
+    assert_eq!(item.dest_sha256.as_deref(), meta.sha256());
+    let overwritten = items.iter().find(|i| i.source_key == "in/docs/01.pdf").unwrap();
+    assert_eq!(overwritten.prior_backup.as_deref(), Some(backup.as_str()));
+    assert!(!keys(dest.as_ref()).await.iter().any(|k| k.ends_with(".txt")), "filtered out");
+
+    // Running it again finds everything in place and copies nothing twice.
+    let puts_before = keys(dest.as_ref()).await.len();
+    let (plan, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((plan.copy, plan.overwrite, plan.skip), (0, 0, 12));
+    assert_eq!(counts.done, 11, "earlier copies stay on record");
+    assert_eq!(keys(dest.as_ref()).await.len(), puts_before);
+
+    faults(store.as_ref(), ids).await;
+    move_and_mirror(store.as_ref(), ids).await;
+    crashed_worker(store.as_ref(), ids).await;
+}
+
+async fn faults(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+    // 503s and a short read are retried; a refused read fails its item only.
+    let (plain, dest) = seed().await;
+    let source = Arc::new(
+        Faulty::new(MemoryProvider::new(MemoryConfig::default()))
+            .on_nth(Op::Get, 1, Fault::Unavailable(Duration::from_millis(1)))
+            .on_nth(Op::Get, 2, Fault::Unavailable(Duration::from_millis(1)))
+            .on_nth(Op::Get, 4, Fault::TruncateBody)
+            .on_every(Op::Head, Fault::Latency(Duration::from_millis(1))),
+    );
+    for k in keys(plain.as_ref()).await {
+        source
+            .inner()
+            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let job = store.create_job(&JobSpec { concurrency: 1, ..spec("faults", ids) }, None).await.unwrap();
+    let (_, counts) = start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (11, 0), "{counts:?}");
+    let retried = store.list_items(job.id, Some(ItemStatus::Verified), None, 100).await.unwrap();
+    assert!(retried.iter().any(|i| i.attempts > 1), "some items needed another attempt");
+
+    let (plain, dest) = seed().await;
+    let denied = Arc::new(Faulty::new(MemoryProvider::new(MemoryConfig::default())).on_nth(
+        Op::Get,
+        3,
+        Fault::Fail(ErrorKind::PermissionDenied),
+    ));
+    for k in keys(plain.as_ref()).await {
+        denied
+            .inner()
+            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let job = store.create_job(&JobSpec { concurrency: 1, ..spec("denied", ids) }, None).await.unwrap();
+    let (_, counts) = start(store, job.id, denied.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (10, 1), "{counts:?}");
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::CompletedWithErrors);
+    let failed = store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap();
+    assert_eq!(
+        (failed[0].attempts, failed[0].error_kind.as_deref()),
+        (1, Some("permission_denied")),
+        "not retried"
+    );
+    // A person retries the failed item; the run completes.
+    store.retry_failed_items(job.id).await.unwrap();
+    let (_, counts) = start(store, job.id, denied, dest, &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (11, 0));
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
+}
+
+async fn move_and_mirror(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+    // Move: sources go only after their copies are proven.
+    let (source, dest) = seed().await;
+    let job =
+        store.create_job(&JobSpec { strategy: Strategy::Move, ..spec("move", ids) }, None).await.unwrap();
+    let (_, counts) = start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!(counts.done, 11);
+    let left = keys(source.as_ref()).await;
+    assert_eq!(
+        left.iter().filter(|k| k.ends_with(".pdf")).count(),
+        1,
+        "only the skipped PDF stays: {left:?}"
+    );
+    assert_eq!(left.iter().filter(|k| k.ends_with(".txt")).count(), 3, "filtered-out files are untouched");
+
+    // Mirror with deletions: what the source lacks goes from the destination.
+    let (source, dest) = seed().await;
+    let mirror = JobSpec { strategy: Strategy::Mirror, mirror_deletes: true, ..spec("mirror", ids) };
+    let job = store.create_job(&mirror, None).await.unwrap();
+    let (plan, _) = start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!(plan.delete, 1);
+    assert!(dest.head(&key("archive/docs/99.pdf")).await.unwrap_err().is_not_found());
+    let deleted = store.list_items(job.id, None, None, 100).await.unwrap();
+    assert!(deleted.iter().any(|i| i.action == ItemAction::Delete && i.status == ItemStatus::Verified));
+
+    // More deletions than the limit: the run stops before deleting anything.
+    let (source, dest) = seed().await;
+    put(dest.as_ref(), "archive/docs/98.pdf", b"also only here").await;
+    let job = store
+        .create_job(
+            &JobSpec { max_deletes: 1, name: format!("{}-limited", mirror.name), ..mirror.clone() },
+            None,
+        )
+        .await
+        .unwrap();
+    let err = start(store, job.id, source, dest.clone(), &fast()).await.unwrap_err();
+    assert!(matches!(err, EngineError::TooManyDeletes { would: 2, limit: 1 }), "{err}");
+    let failed = store.job_by_id(job.id).await.unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert!(failed.error.unwrap_or_default().contains("limit of 1"));
+    assert!(dest.head(&key("archive/docs/99.pdf")).await.is_ok(), "nothing deleted");
+}
+
+async fn crashed_worker(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+    // A worker claims items and dies: once its lease runs out the items are
+    // worked again, and its late writes are refused.
+    let (source, dest) = seed().await;
+    let job = store.create_job(&spec("crash", ids), None).await.unwrap();
+    let at = chrono::Utc::now();
+    store.transition_job(job.id, JobStatus::Draft, JobStatus::Planning, None, at).await.unwrap();
+    ferry_engine::plan(store, &store.job_by_id(job.id).await.unwrap(), source.as_ref(), dest.as_ref())
+        .await
+        .unwrap();
+    store.transition_job(job.id, JobStatus::Planning, JobStatus::Running, None, at).await.unwrap();
+    let now = ferry_engine::run::now_ms();
+    let dead = store.claim_items(job.id, "dead", "dead-token", now + 300, now, 3).await.unwrap();
+    assert_eq!(dead.len(), 3);
+    let counts = ferry_engine::run_job(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed, counts.in_progress), (11, 0, 0));
+    let outcome = ferry_db::ItemOutcome::Failed { kind: "x".into(), message: "late".into() };
+    assert!(!store.finish_item(job.id, &dead[0].source_key, "dead-token", &outcome, at).await.unwrap());
+    let again = store
+        .list_items(job.id, None, Some(&dead[0].source_key[..dead[0].source_key.len() - 1]), 1)
+        .await
+        .unwrap();
+    assert_eq!(again[0].attempts, 2, "claimed twice: once by the dead worker");
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
+}
+
+#[tokio::test]
+async fn jobs_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        ferry_db::connect(&format!("sqlite://{}", dir.path().join("ferry.db").display())).await.unwrap();
+    story(store).await;
+}
+
+#[tokio::test]
+async fn jobs_on_postgres() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED jobs_on_postgres: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let schema = format!("ferry_engine_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("create schema {schema}")).execute(&admin).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let store = ferry_db::connect(&format!("{base}{sep}options=-c%20search_path%3D{schema}")).await.unwrap();
+    story(store.clone()).await;
+    store.close().await;
+    sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
+}
