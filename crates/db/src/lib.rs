@@ -23,8 +23,8 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, ItemOutcome, ItemRecord, JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord,
-    ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, CopyRecord, ItemOutcome, ItemRecord, JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser,
+    ProviderRecord, ProviderWrite, SessionRow, UserRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -246,6 +246,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Puts failed items back in the queue with fresh attempts; returns how many.
     async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
+
+    /// Records a document's copy on a provider (creating the document when new).
+    /// A copy of another document at the same key is forgotten: it was replaced.
+    async fn record_copy(&self, copy: &CopyRecord) -> Result<()>;
+
+    /// Forgets the copy at `key` on a provider (it was deleted or moved away).
+    async fn forget_copy(&self, provider_id: Uuid, key: &str) -> Result<()>;
+
+    /// Every copy of a document, by provider.
+    async fn document_copies(&self, document_id: Uuid) -> Result<Vec<CopyRecord>>;
+
+    /// How many documents the catalog holds.
+    async fn count_documents(&self) -> Result<i64>;
 }
 
 /// Opens the database a URL names, creating (SQLite) and migrating it.

@@ -316,3 +316,26 @@ pub enum ItemOutcome {
         message: String,
     },
 }
+
+/// One copy of a document on one provider, for the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyRecord {
+    /// The document.
+    pub document_id: Uuid,
+    /// A title for people: the file name when first seen.
+    pub title: String,
+    /// The provider holding the copy.
+    pub provider_id: Uuid,
+    /// Its key there.
+    pub key: String,
+    /// SHA-256 of its bytes.
+    pub sha256: Option<String>,
+    /// Bytes.
+    pub size: i64,
+    /// Version id, else etag.
+    pub revision: Option<String>,
+    /// `canonical`, `mirror`, `conflict` or `archived`.
+    pub sync_status: String,
+    /// When Ferry last saw it.
+    pub last_seen_at: DateTime<Utc>,
+}

@@ -7,7 +7,7 @@
 
 /// Expands to `impl Store for $store`, where `$store` has a `pool` field of a sqlx pool.
 macro_rules! shared_store {
-    ($store:ty, $dialect:expr, $claim_lock:literal) => {
+    ($store:ty, $dialect:expr, $claim_lock:literal, $begin_write:literal) => {
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn dialect(&self) -> $crate::Dialect {
@@ -65,7 +65,7 @@ macro_rules! shared_store {
             async fn create_first_user(&self, new: &$crate::NewUser) -> $crate::Result<$crate::UserRecord> {
                 let now = chrono::Utc::now();
                 let id = uuid::Uuid::now_v7();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 lock_users_for_setup(&mut tx).await?;
                 let done = sqlx::query(
                     r#"insert into "user" (user_id, username, password_hash, role, disabled, created_at, updated_at)
@@ -277,7 +277,7 @@ macro_rules! shared_store {
 
             async fn create_provider(&self, new: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 if new.primary {
                     sqlx::query("update provider set is_primary = false where is_primary")
                         .execute(&mut *tx)
@@ -305,7 +305,7 @@ macro_rules! shared_store {
 
             async fn update_provider(&self, change: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 if change.primary {
                     sqlx::query("update provider set is_primary = false where is_primary and provider_id <> $1")
                         .bind(change.id)
@@ -490,7 +490,7 @@ macro_rules! shared_store {
             }
 
             async fn upsert_items(&self, job_id: uuid::Uuid, items: &[$crate::NewItem]) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 for item in items {
                     let status = if item.action == ferry_model::job::ItemAction::Skip { "skipped" } else { "pending" };
                     sqlx::query(
@@ -716,6 +716,92 @@ macro_rules! shared_store {
                 .await?;
                 Ok(done.rows_affected())
             }
+
+            async fn record_copy(&self, copy: &$crate::CopyRecord) -> $crate::Result<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(
+                    "insert into document (document_id, title, created_at) values ($1, $2, $3)
+                     on conflict (document_id) do nothing",
+                )
+                .bind(copy.document_id)
+                .bind(&copy.title)
+                .bind(copy.last_seen_at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("delete from document_copy where provider_id = $1 and key = $2 and document_id <> $3")
+                    .bind(copy.provider_id)
+                    .bind(&copy.key)
+                    .bind(copy.document_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "insert into document_copy
+                       (document_id, provider_id, key, sha256, size, revision, sync_status, last_seen_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)
+                     on conflict (document_id, provider_id) do update set key = excluded.key,
+                       sha256 = excluded.sha256, size = excluded.size, revision = excluded.revision,
+                       sync_status = excluded.sync_status, last_seen_at = excluded.last_seen_at",
+                )
+                .bind(copy.document_id)
+                .bind(copy.provider_id)
+                .bind(&copy.key)
+                .bind(&copy.sha256)
+                .bind(copy.size)
+                .bind(&copy.revision)
+                .bind(&copy.sync_status)
+                .bind(copy.last_seen_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn forget_copy(&self, provider_id: uuid::Uuid, key: &str) -> $crate::Result<()> {
+                sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
+                    .bind(provider_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn document_copies(&self, document_id: uuid::Uuid) -> $crate::Result<Vec<$crate::CopyRecord>> {
+                let rows = sqlx::query(
+                    "select c.*, d.title from document_copy c join document d on d.document_id = c.document_id
+                     where c.document_id = $1 order by c.provider_id",
+                )
+                .bind(document_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(copy_from_row).collect()
+            }
+
+            async fn count_documents(&self) -> $crate::Result<i64> {
+                let row = sqlx::query("select count(*) as n from document").fetch_one(&self.pool).await?;
+                Ok(sqlx::Row::try_get(&row, "n")?)
+            }
+        }
+
+        fn copy_from_row<R>(row: &R) -> $crate::Result<$crate::CopyRecord>
+        where
+            R: sqlx::Row,
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            Ok($crate::CopyRecord {
+                document_id: row.try_get("document_id")?,
+                title: row.try_get("title")?,
+                provider_id: row.try_get("provider_id")?,
+                key: row.try_get("key")?,
+                sha256: row.try_get("sha256")?,
+                size: row.try_get("size")?,
+                revision: row.try_get("revision")?,
+                sync_status: row.try_get("sync_status")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
         }
 
         fn job_from_row<R>(row: &R) -> $crate::Result<$crate::JobRecord>

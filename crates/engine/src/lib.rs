@@ -56,7 +56,7 @@ pub enum EngineError {
 /// # Errors
 /// [`EngineError`]; a planning failure also moves the job to `failed` with the message.
 pub async fn start(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     job_id: uuid::Uuid,
     source: Arc<dyn Provider>,
     dest: Arc<dyn Provider>,
@@ -69,7 +69,7 @@ pub async fn start(
     {
         return Err(EngineError::NotStartable(from));
     }
-    let summary = match plan(store, &job, source.as_ref(), dest.as_ref()).await {
+    let summary = match plan(store.as_ref(), &job, source.as_ref(), dest.as_ref()).await {
         Ok(summary) => summary,
         Err(e) => {
             store
@@ -89,6 +89,6 @@ pub async fn start(
         return Ok((summary, store.job_counts(job_id).await?));
     }
     store.transition_job(job_id, JobStatus::Planning, JobStatus::Running, None, Utc::now()).await?;
-    let counts = run_job(store, job_id, source, dest, options).await?;
+    let counts = run_job(store.clone(), job_id, source, dest, options).await?;
     Ok((summary, counts))
 }

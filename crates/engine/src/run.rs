@@ -9,11 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use ferry_db::{ItemOutcome, ItemRecord, JobRecord, Store};
+use ferry_db::{CopyRecord, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 
 use crate::{EngineError, TransferOptions, copy_object};
 
@@ -145,6 +143,57 @@ async fn work(
     })
 }
 
+/// Records where the document now lives.
+async fn catalog(
+    store: &dyn Store,
+    job: &JobRecord,
+    item: &ItemRecord,
+    outcome: &ItemOutcome,
+) -> Result<(), EngineError> {
+    let ItemOutcome::Done { sha256, dest_etag, dest_version, document_id, .. } = outcome else {
+        return Ok(());
+    };
+    if item.action == ItemAction::Delete {
+        store.forget_copy(job.spec.dest_id, &item.dest_key).await?;
+        return Ok(());
+    }
+    let Some(document_id) = *document_id else { return Ok(()) };
+    let title = item.source_key.rsplit('/').next().unwrap_or(&item.source_key).to_owned();
+    let now = Utc::now();
+    let moved = job.spec.strategy == Strategy::Move;
+    store
+        .record_copy(&CopyRecord {
+            document_id,
+            title: title.clone(),
+            provider_id: job.spec.dest_id,
+            key: item.dest_key.clone(),
+            sha256: Some(sha256.clone()),
+            size: item.size,
+            revision: dest_version.clone().or_else(|| dest_etag.clone()),
+            sync_status: if moved { "canonical" } else { "mirror" }.to_owned(),
+            last_seen_at: now,
+        })
+        .await?;
+    if moved {
+        store.forget_copy(job.spec.source_id, &item.source_key).await?;
+    } else {
+        store
+            .record_copy(&CopyRecord {
+                document_id,
+                title,
+                provider_id: job.spec.source_id,
+                key: item.source_key.clone(),
+                sha256: Some(sha256.clone()),
+                size: item.size,
+                revision: item.source_version.clone().or_else(|| item.source_etag.clone()),
+                sync_status: "canonical".to_owned(),
+                last_seen_at: now,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 fn failure(options: &WorkerOptions, job: &JobRecord, item: &ItemRecord, err: &ProviderError) -> ItemOutcome {
     let kind = err.kind().as_str().to_owned();
     let message = err.to_string();
@@ -182,7 +231,12 @@ async fn handle(
         }
     };
     let outcome = match result {
-        Ok(outcome) => outcome,
+        Ok(outcome) => {
+            // The catalog is written before the item is marked done: a crash in
+            // between repeats the item, and the catalog upsert with it.
+            catalog(store, job, &item, &outcome).await?;
+            outcome
+        }
         Err(err) => failure(options, job, &item, &err),
     };
     store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await?;
@@ -198,7 +252,7 @@ async fn handle(
 /// # Errors
 /// [`EngineError`] for store failures; item failures are recorded, not returned.
 pub async fn run_job(
-    store: &dyn Store,
+    store: Arc<dyn Store>,
     job_id: uuid::Uuid,
     source: Arc<dyn Provider>,
     dest: Arc<dyn Provider>,
@@ -206,7 +260,9 @@ pub async fn run_job(
 ) -> Result<JobCounts, EngineError> {
     let mut job = store.job_by_id(job_id).await?;
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
-    let mut in_flight = FuturesUnordered::new();
+    // Each item runs as its own task, so its store calls progress while this loop
+    // waits on the store for the next claim.
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut claims = 0_u64;
     loop {
         job = store.job_by_id(job_id).await?;
@@ -219,16 +275,18 @@ pub async fn run_job(
                 .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
                 .await?;
             for item in batch {
+                let (store, options) = (store.clone(), options.clone());
                 let (job, token, source, dest) = (job.clone(), token.clone(), source.clone(), dest.clone());
-                in_flight
-                    .push(async move { handle(store, options, &job, item, &token, &*source, &*dest).await });
+                in_flight.spawn(async move {
+                    handle(store.as_ref(), &options, &job, item, &token, source.as_ref(), dest.as_ref()).await
+                });
             }
         }
         if in_flight.is_empty() {
             let counts = store.job_counts(job_id).await?;
             if stopping || counts.settled() {
                 if !stopping {
-                    settle(store, job_id, &counts).await?;
+                    settle(store.as_ref(), job_id, &counts).await?;
                 }
                 return Ok(counts);
             }
@@ -237,7 +295,9 @@ pub async fn run_job(
             continue;
         }
         tokio::select! {
-            Some(done) = in_flight.next() => done?,
+            Some(done) = in_flight.join_next() => {
+                done.map_err(|e| EngineError::Invalid(format!("a copy task stopped unexpectedly: {e}")))??;
+            }
             () = tokio::time::sleep(options.poll) => {}
         }
     }

@@ -113,7 +113,7 @@ async fn story(store: Arc<dyn Store>) {
     let (source, dest) = seed().await;
     let before = keys(dest.as_ref()).await;
     let job = store.create_job(&JobSpec { dry_run: true, ..spec("dry", ids) }, None).await.unwrap();
-    let (plan, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    let (plan, counts) = start(&store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((plan.listed, plan.filtered_out), (15, 3));
     assert_eq!((plan.copy, plan.overwrite, plan.skip, plan.delete), (10, 1, 1, 0));
     assert_eq!(counts.total, 12);
@@ -124,7 +124,7 @@ async fn story(store: Arc<dyn Store>) {
 
     // A real copy: every PDF arrives with its bytes, the overwritten one is kept.
     let job = store.create_job(&spec("copy", ids), None).await.unwrap();
-    let (_, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    let (_, counts) = start(&store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((counts.done, counts.skipped, counts.failed, counts.pending), (11, 1, 0, 0));
     assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
     for i in 0..12 {
@@ -138,23 +138,32 @@ async fn story(store: Arc<dyn Store>) {
     let item = items.iter().find(|i| i.source_key == "in/docs/05.pdf").unwrap();
     assert_eq!(item.document_id.map(|d| d.to_string()).as_ref(), Some(uuid));
     assert_eq!(item.dest_sha256.as_deref(), meta.sha256());
+    // The catalog knows both copies of the document, with the same SHA-256.
+    let copies = store.document_copies(item.document_id.unwrap()).await.unwrap();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert!(copies.iter().all(|c| c.sha256 == item.dest_sha256 && c.title == "05.pdf"));
+    let statuses: Vec<_> = copies.iter().map(|c| (c.provider_id, c.sync_status.as_str())).collect();
+    assert!(
+        statuses.contains(&(ids.0, "canonical")) && statuses.contains(&(ids.1, "mirror")),
+        "{statuses:?}"
+    );
     let overwritten = items.iter().find(|i| i.source_key == "in/docs/01.pdf").unwrap();
     assert_eq!(overwritten.prior_backup.as_deref(), Some(backup.as_str()));
     assert!(!keys(dest.as_ref()).await.iter().any(|k| k.ends_with(".txt")), "filtered out");
 
     // Running it again finds everything in place and copies nothing twice.
     let puts_before = keys(dest.as_ref()).await.len();
-    let (plan, counts) = start(store.as_ref(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    let (plan, counts) = start(&store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((plan.copy, plan.overwrite, plan.skip), (0, 0, 12));
     assert_eq!(counts.done, 11, "earlier copies stay on record");
     assert_eq!(keys(dest.as_ref()).await.len(), puts_before);
 
-    faults(store.as_ref(), ids).await;
-    move_and_mirror(store.as_ref(), ids).await;
-    crashed_worker(store.as_ref(), ids).await;
+    faults(&store, ids).await;
+    move_and_mirror(&store, ids).await;
+    crashed_worker(&store, ids).await;
 }
 
-async fn faults(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
     // 503s and a short read are retried; a refused read fails its item only.
     let (plain, dest) = seed().await;
     let source = Arc::new(
@@ -207,7 +216,7 @@ async fn faults(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
     assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
 }
 
-async fn move_and_mirror(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+async fn move_and_mirror(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
     // Move: sources go only after their copies are proven.
     let (source, dest) = seed().await;
     let job =
@@ -250,21 +259,27 @@ async fn move_and_mirror(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
     assert!(dest.head(&key("archive/docs/99.pdf")).await.is_ok(), "nothing deleted");
 }
 
-async fn crashed_worker(store: &dyn Store, ids: (uuid::Uuid, uuid::Uuid)) {
+async fn crashed_worker(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
     // A worker claims items and dies: once its lease runs out the items are
     // worked again, and its late writes are refused.
     let (source, dest) = seed().await;
     let job = store.create_job(&spec("crash", ids), None).await.unwrap();
     let at = chrono::Utc::now();
     store.transition_job(job.id, JobStatus::Draft, JobStatus::Planning, None, at).await.unwrap();
-    ferry_engine::plan(store, &store.job_by_id(job.id).await.unwrap(), source.as_ref(), dest.as_ref())
-        .await
-        .unwrap();
+    ferry_engine::plan(
+        store.as_ref(),
+        &store.job_by_id(job.id).await.unwrap(),
+        source.as_ref(),
+        dest.as_ref(),
+    )
+    .await
+    .unwrap();
     store.transition_job(job.id, JobStatus::Planning, JobStatus::Running, None, at).await.unwrap();
     let now = ferry_engine::run::now_ms();
     let dead = store.claim_items(job.id, "dead", "dead-token", now + 300, now, 3).await.unwrap();
     assert_eq!(dead.len(), 3);
-    let counts = ferry_engine::run_job(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    let counts =
+        ferry_engine::run_job(store.clone(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((counts.done, counts.failed, counts.in_progress), (11, 0, 0));
     let outcome = ferry_db::ItemOutcome::Failed { kind: "x".into(), message: "late".into() };
     assert!(!store.finish_item(job.id, &dead[0].source_key, "dead-token", &outcome, at).await.unwrap());
