@@ -3,4 +3,5 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod migrations;
 pub mod providers;

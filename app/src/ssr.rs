@@ -2,6 +2,7 @@
 //! that decides who the caller is and what they may do, and error mapping.
 
 pub mod accounts;
+pub mod migrations;
 pub mod password;
 pub mod providers;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub settings: Arc<ConsoleSettings>,
     /// Seals and opens provider secrets.
     pub sealer: Arc<ferry_db::seal::Sealer>,
+    /// Runs migrations in this process.
+    pub runner: Arc<migrations::Runner>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

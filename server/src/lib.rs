@@ -116,23 +116,25 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
     options
 }
 
-/// Builds the router for a store and configuration (used by `serve` and by tests).
-pub fn build_router(
-    config: &Config,
-    store: Arc<dyn Store>,
-    sealer: Arc<Sealer>,
-    shutdown: watch::Receiver<bool>,
-) -> axum::Router {
+/// The state every server function and handler reaches.
+#[must_use]
+pub fn app_state(config: &Config, store: Arc<dyn Store>, sealer: Arc<Sealer>) -> AppState {
+    AppState {
+        leptos_options: leptos_options(config),
+        store,
+        settings: Arc::new(ConsoleSettings {
+            secure_cookies: config.secure_cookies(),
+            endpoint_policy: config.endpoint_policy(),
+        }),
+        sealer,
+        runner: Arc::new(app::ssr::migrations::Runner::new(ferry_engine::WorkerOptions::default())),
+    }
+}
+
+/// Builds the router for a state and configuration (used by `serve` and by tests).
+pub fn build_router(config: &Config, app: AppState, shutdown: watch::Receiver<bool>) -> axum::Router {
     let state = ServerState {
-        app: AppState {
-            leptos_options: leptos_options(config),
-            store,
-            settings: Arc::new(ConsoleSettings {
-                secure_cookies: config.secure_cookies(),
-                endpoint_policy: config.endpoint_policy(),
-            }),
-            sealer,
-        },
+        app,
         shutdown,
         public_origin: config.server.public_url.as_ref().map(origin::origin_of),
     };
@@ -182,7 +184,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let sessions = session_store::DbSessionStore::new(store.clone());
     let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let router = build_router(&config, store.clone(), sealer, shutdown_rx);
+    let app = app_state(&config, store.clone(), sealer);
+    // Migrations that were planning or running when Ferry stopped carry on.
+    app.runner.resume_interrupted(&app).await;
+    let router = build_router(&config, app, shutdown_rx);
     tracing::info!(
         address = %format!("http://{}", config.server.listen),
         database = %ferry_db::redact_url(&config.database_url()),

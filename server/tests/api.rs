@@ -33,7 +33,8 @@ async fn start(database_url: Option<String>) -> Ferry {
     let store = ferry_server::open_store(&config).await.unwrap();
     let sealer = ferry_server::open_sealer(&config, store.as_ref()).await.unwrap();
     let (tx, rx) = watch::channel(false);
-    let router = ferry_server::build_router(&config, store.clone(), sealer.clone(), rx);
+    let app = ferry_server::app_state(&config, store.clone(), sealer.clone());
+    let router = ferry_server::build_router(&config, app, rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -415,6 +416,127 @@ async fn providers(ferry: &Ferry, viewer: &reqwest::Client) {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     assert!(log.iter().all(|e| !format!("{e:?}").contains(CANARY)));
+
+    migrations(ferry, &c, viewer, folder.path(), local["id"].as_str().unwrap()).await;
+}
+
+async fn migrations(
+    ferry: &Ferry,
+    c: &reqwest::Client,
+    viewer: &reqwest::Client,
+    source_root: &std::path::Path,
+    source_id: &str,
+) {
+    let url = |p: &str| format!("{}{p}", ferry.base);
+    // Documents in the source folder; an empty destination folder.
+    std::fs::create_dir_all(source_root.join("in/sub")).unwrap();
+    for i in 0..5 {
+        std::fs::write(source_root.join(format!("in/sub/{i}.pdf")), format!("pdf {i}").repeat(100)).unwrap();
+    }
+    std::fs::write(source_root.join("in/skip.txt"), b"not a pdf").unwrap();
+    let dest_dir = tempfile::tempdir().unwrap();
+    let (status, dest) =
+        save(c, ferry, json!({ "name": "Archive", "kind": "local", "root": dest_dir.path() })).await;
+    assert_eq!(status, StatusCode::OK, "{dest}");
+    let dest_id = dest["id"].as_str().unwrap();
+    let form = |extra: serde_json::Value| {
+        let mut form = json!({ "name": "Invoices", "source_id": source_id, "source_prefix": "in", "dest_id": dest_id,
+                               "dest_prefix": "2026/", "strategy": "copy", "overwrite": "if-different",
+                               "filter": { "extensions": ["pdf"] } });
+        form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({ "form": form })
+    };
+    let create = |body: serde_json::Value| async move {
+        let res = c.post(url("/api/migrations/create")).json(&body).send().await.unwrap();
+        let status = res.status();
+        (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+
+    // Bad input: named fields, nothing created.
+    for (extra, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "concurrency": 0 }), "concurrency"),
+        (json!({ "concurrency": 100000 }), "concurrency"),
+        (json!({ "bandwidth_limit": -5 }), "bandwidth_limit"),
+        (json!({ "dest_id": source_id, "dest_prefix": "in/sub/" }), "dest_prefix"),
+        (json!({ "source_id": uuid::Uuid::now_v7() }), "source_id"),
+        (json!({ "source_prefix": "../etc" }), "source_prefix"),
+        (json!({ "filter": { "include": ["[oops"] } }), "filter.include"),
+    ] {
+        let (status, body) = create(form(extra.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra}: {body}");
+        assert!(field_of(&body).contains(&field.to_owned()), "{extra}: {body}");
+    }
+    let (status, _) = create(form(json!({ "strategy": "teleport" }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown strategy");
+    assert!(ferry.store.list_jobs().await.unwrap().is_empty());
+
+    // A viewer may look but not create or start.
+    let res = viewer.post(url("/api/migrations/create")).json(&form(json!({}))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Create, start, and watch it finish.
+    let (status, job) = create(form(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert_eq!(job["status"], "draft");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let res = viewer.post(url("/api/migrations/start")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = c.post(url("/api/migrations/start")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        last = c
+            .post(url("/api/migrations/get"))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    assert_eq!(
+        (last["counts"]["done"].as_i64(), last["counts"]["total"].as_i64()),
+        (Some(5), Some(5)),
+        "{last}"
+    );
+    for i in 0..5 {
+        let copied = std::fs::read(dest_dir.path().join(format!("2026/sub/{i}.pdf"))).unwrap();
+        assert_eq!(copied, format!("pdf {i}").repeat(100).into_bytes());
+    }
+    assert!(!dest_dir.path().join("2026/skip.txt").exists(), "filtered out");
+    let items: serde_json::Value = c
+        .post(url("/api/migrations/items"))
+        .json(&json!({ "id": id, "status": "verified", "after": null, "limit": 2 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 2, "paged");
+    assert_eq!(items[0]["source_key"], "in/sub/0.pdf");
+    assert_eq!(items[0]["source_sha256"].as_str().map(str::len), Some(64));
+
+    // Ended: pausing is refused; starting again finds nothing to copy.
+    let res = c.post(url("/api/migrations/pause")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let list: serde_json::Value =
+        viewer.post(url("/api/migrations/list")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0]["name"], "Invoices");
+    assert_eq!(list[0]["source"], "Disk");
+    // The providers it uses cannot be deleted now.
+    let res = c.post(url("/api/providers/delete")).form(&[("id", dest_id)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let log = ferry.store.list_audit(500).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "job.created") && log.iter().any(|e| e.action == "job.started"));
 }
 
 async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {

@@ -371,6 +371,23 @@ pub async fn test(form: ProviderForm) -> Result<TestReport, AppError> {
     Ok(run_test(&valid.settings, &secrets, valid.status.writable()).await)
 }
 
+/// Opens a registered provider for the engine; a disabled one is refused.
+///
+/// # Errors
+/// [`AppError::NotFound`], [`AppError::Conflict`] for a disabled provider, or the
+/// provider's own refusal in plain words.
+pub async fn open(state: &AppState, id: Uuid) -> Result<Arc<dyn Provider>, AppError> {
+    let record = state.store.provider_by_id(id).await.map_err(not_found)?;
+    if record.status == ProviderStatus::Disabled {
+        return Err(AppError::Conflict(format!("“{}” is disabled: enable it first.", record.name)));
+    }
+    let settings = settings_of(&record)?;
+    let secrets = open_secrets(&state.sealer, &record)?;
+    connect(&settings, &secrets).await.map_err(|e| {
+        AppError::Conflict(format!("“{}” cannot be opened: {}", record.name, explain(&settings, &e)))
+    })
+}
+
 /// Builds the storage provider a registry entry describes.
 async fn connect(settings: &ProviderSettings, secrets: &Secrets) -> Result<Arc<dyn Provider>, ProviderError> {
     match settings {

@@ -240,6 +240,127 @@ impl JobCounts {
     }
 }
 
+/// The create-migration form (API and wizard).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobForm {
+    /// Unique name.
+    pub name: String,
+    /// Source provider.
+    pub source_id: uuid::Uuid,
+    /// Only keys under this folder.
+    #[serde(default)]
+    pub source_prefix: String,
+    /// Destination provider.
+    pub dest_id: uuid::Uuid,
+    /// Written under this folder.
+    #[serde(default)]
+    pub dest_prefix: String,
+    /// Which objects.
+    #[serde(default)]
+    pub filter: FilterSpec,
+    /// Copy, move or mirror.
+    pub strategy: Strategy,
+    /// Existing destination objects.
+    pub overwrite: OverwritePolicy,
+    /// Prove each copy by hash (default on).
+    #[serde(default = "yes")]
+    pub verify: bool,
+    /// Plan only.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Objects in flight (1–256, default 8).
+    #[serde(default = "eight")]
+    pub concurrency: i64,
+    /// Bytes per second, when limited.
+    #[serde(default)]
+    pub bandwidth_limit: Option<i64>,
+    /// Attempts per item (1–20, default 5).
+    #[serde(default = "five")]
+    pub max_attempts: i64,
+    /// Mirror: delete what the source no longer has.
+    #[serde(default)]
+    pub mirror_deletes: bool,
+    /// Mirror: the most deletions per run (default 100).
+    #[serde(default = "hundred")]
+    pub max_deletes: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn eight() -> i64 {
+    8
+}
+fn five() -> i64 {
+    5
+}
+fn hundred() -> i64 {
+    100
+}
+
+/// A migration as lists and its detail page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobView {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// Its name.
+    pub name: String,
+    /// Source provider's name.
+    pub source: String,
+    /// Source folder.
+    pub source_prefix: String,
+    /// Destination provider's name.
+    pub dest: String,
+    /// Destination folder.
+    pub dest_prefix: String,
+    /// Copy, move or mirror.
+    pub strategy: Strategy,
+    /// Overwrite policy.
+    pub overwrite: OverwritePolicy,
+    /// Plan only.
+    pub dry_run: bool,
+    /// Where it stands.
+    pub status: JobStatus,
+    /// Progress.
+    pub counts: JobCounts,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Current run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Last run ended.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One item as the detail page and the report show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// Source key.
+    pub source_key: String,
+    /// Destination key.
+    pub dest_key: String,
+    /// What the plan says.
+    pub action: ItemAction,
+    /// Why (skips).
+    pub reason: Option<String>,
+    /// Bytes.
+    pub size: i64,
+    /// Where it stands.
+    pub status: ItemStatus,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// SHA-256 read from the source.
+    pub source_sha256: Option<String>,
+    /// SHA-256 of the destination's copy.
+    pub dest_sha256: Option<String>,
+    /// Failure kind.
+    pub error_kind: Option<String>,
+    /// Failure in words.
+    pub error_message: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

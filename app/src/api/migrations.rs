@@ -1,0 +1,67 @@
+//! Migrations: create, list, read, start, pause, resume, cancel, retry, items.
+
+use ferry_model::job::{ItemStatus, ItemView, JobForm, JobView};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Creates a migration (not started).
+#[server(endpoint = "migrations/create", input = Json)]
+pub async fn create_migration(form: JobForm) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::create(form)).await
+}
+
+/// Every migration, running ones first.
+#[server(endpoint = "migrations/list")]
+pub async fn list_migrations() -> Result<Vec<JobView>, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::list()).await
+}
+
+/// One migration with its progress.
+#[server(endpoint = "migrations/get")]
+pub async fn get_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::get(id)).await
+}
+
+/// Plans and runs a migration (a dry run only plans).
+#[server(endpoint = "migrations/start")]
+pub async fn start_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::start(id)).await
+}
+
+/// Pauses a running migration.
+#[server(endpoint = "migrations/pause")]
+pub async fn pause_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::pause(id)).await
+}
+
+/// Resumes a paused migration.
+#[server(endpoint = "migrations/resume")]
+pub async fn resume_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::resume(id)).await
+}
+
+/// Cancels a migration.
+#[server(endpoint = "migrations/cancel")]
+pub async fn cancel_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::cancel(id)).await
+}
+
+/// Queues failed items again and runs the migration.
+#[server(endpoint = "migrations/retry")]
+pub async fn retry_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::retry_failed(id)).await
+}
+
+/// A page of a migration's items.
+#[server(endpoint = "migrations/items", input = Json)]
+pub async fn migration_items(
+    id: Uuid,
+    status: Option<ItemStatus>,
+    after: Option<String>,
+    limit: Option<i64>,
+) -> Result<Vec<ItemView>, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::items(id, status, after, limit)).await
+}

@@ -1,0 +1,492 @@
+//! Migrations behind the console and the API: the create form's checks, starting,
+//! pausing, resuming, cancelling and retrying, and the runner that keeps jobs
+//! going in this process — including the ones a crash or restart interrupted.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use ferry_db::{DbError, ItemRecord, JobRecord, JobSpec, NewAuditEvent, Store};
+use ferry_engine::{Filter, WorkerOptions};
+use ferry_model::Role;
+use ferry_model::job::{ItemStatus, ItemView, JobForm, JobStatus, JobView, Strategy};
+use ferry_model::provider::{FieldProblem, ProviderStatus};
+use ferry_storage::{ObjectKey, Provider};
+use uuid::Uuid;
+
+use super::{AppState, Caller, audit, db_error, require, state};
+use crate::error::AppError;
+
+/// Jobs running in this process, by id.
+#[derive(Default)]
+pub struct Runner {
+    running: Mutex<HashMap<Uuid, tokio::task::JoinHandle<()>>>,
+    options: WorkerOptions,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.running.lock().map(|r| r.len()).unwrap_or(0);
+        f.debug_struct("Runner").field("running", &n).finish_non_exhaustive()
+    }
+}
+
+/// What a runner task does first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Plan from the current state, then run (unless a dry run).
+    Start,
+    /// Planning was interrupted: plan again (idempotent), then run.
+    Replan,
+    /// Items are planned: work them.
+    Resume,
+}
+
+impl Runner {
+    /// A runner with these worker settings.
+    #[must_use]
+    pub fn new(options: WorkerOptions) -> Self {
+        Self { running: Mutex::new(HashMap::new()), options }
+    }
+
+    fn is_running(&self, id: Uuid) -> bool {
+        self.running.lock().is_ok_and(|r| r.get(&id).is_some_and(|h| !h.is_finished()))
+    }
+
+    fn spawn(
+        self: &Arc<Self>,
+        store: Arc<dyn Store>,
+        job_id: Uuid,
+        source: Arc<dyn Provider>,
+        dest: Arc<dyn Provider>,
+        mode: Mode,
+    ) {
+        let runner = self.clone();
+        let handle = tokio::spawn(async move {
+            let options = runner.options.clone();
+            let result = match mode {
+                Mode::Start => ferry_engine::start(&store, job_id, source, dest, &options).await.map(|_| ()),
+                Mode::Replan => replan(&store, job_id, source, dest, &options).await,
+                Mode::Resume => {
+                    ferry_engine::run_job(store.clone(), job_id, source, dest, &options).await.map(|_| ())
+                }
+            };
+            if let Err(e) = result {
+                tracing::warn!(job = %job_id, error = %e, "migration stopped with an error");
+            }
+        });
+        if let Ok(mut running) = self.running.lock() {
+            running.retain(|_, h| !h.is_finished());
+            running.insert(job_id, handle);
+        }
+    }
+
+    /// Picks up jobs that were planning or running when Ferry stopped.
+    pub async fn resume_interrupted(self: &Arc<Self>, state: &AppState) {
+        let jobs = match state.store.list_jobs().await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list migrations to resume");
+                return;
+            }
+        };
+        for job in jobs.into_iter().filter(|j| matches!(j.status, JobStatus::Planning | JobStatus::Running)) {
+            match open_pair(state, &job).await {
+                Ok((source, dest)) => {
+                    let mode = if job.status == JobStatus::Planning { Mode::Replan } else { Mode::Resume };
+                    tracing::info!(job = %job.id, name = %job.spec.name, ?mode, "resuming an interrupted migration");
+                    self.spawn(state.store.clone(), job.id, source, dest, mode);
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "cannot resume a migration: provider unavailable")
+                }
+            }
+        }
+    }
+}
+
+async fn replan(
+    store: &Arc<dyn Store>,
+    job_id: Uuid,
+    source: Arc<dyn Provider>,
+    dest: Arc<dyn Provider>,
+    options: &WorkerOptions,
+) -> Result<(), ferry_engine::EngineError> {
+    let job = store.job_by_id(job_id).await?;
+    if let Err(e) = ferry_engine::plan(store.as_ref(), &job, source.as_ref(), dest.as_ref()).await {
+        store
+            .transition_job(job_id, JobStatus::Planning, JobStatus::Failed, Some(&e.to_string()), Utc::now())
+            .await?;
+        return Err(e);
+    }
+    let next = if job.spec.dry_run { JobStatus::Ready } else { JobStatus::Running };
+    store.transition_job(job_id, JobStatus::Planning, next, None, Utc::now()).await?;
+    if next == JobStatus::Running {
+        ferry_engine::run_job(store.clone(), job_id, source, dest, options).await?;
+    }
+    Ok(())
+}
+
+async fn open_pair(
+    state: &AppState,
+    job: &JobRecord,
+) -> Result<(Arc<dyn Provider>, Arc<dyn Provider>), AppError> {
+    let source = super::providers::open(state, job.spec.source_id).await?;
+    let dest = super::providers::open(state, job.spec.dest_id).await?;
+    Ok((source, dest))
+}
+
+fn not_found(e: DbError) -> AppError {
+    match e {
+        DbError::NotFound => AppError::NotFound("That migration".to_owned()),
+        other => db_error(other),
+    }
+}
+
+fn normalise_prefix(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) -> String {
+    let mut prefix = raw.trim().trim_start_matches('/').to_owned();
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    if let Err(e) = ObjectKey::new(prefix.clone()) {
+        problems.push(FieldProblem::new(field, format!("This folder cannot be used: {e}.")));
+    }
+    prefix
+}
+
+/// Checks the form against the rules and the registry; returns what to store.
+async fn validate(state: &AppState, form: &JobForm) -> Result<JobSpec, AppError> {
+    let mut problems = Vec::new();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() {
+        problems
+            .push(FieldProblem::new("name", "Give the migration a name, for example “Invoices to archive”."));
+    } else if name.chars().count() > 120 || name.chars().any(char::is_control) {
+        problems.push(FieldProblem::new("name", "Use at most 120 characters, without control characters."));
+    }
+    let source_prefix = normalise_prefix("source_prefix", &form.source_prefix, &mut problems);
+    let dest_prefix = normalise_prefix("dest_prefix", &form.dest_prefix, &mut problems);
+    let provider = |id: Uuid| async move { state.store.provider_by_id(id).await };
+    match provider(form.source_id).await {
+        Ok(p) if p.status == ProviderStatus::Disabled => {
+            problems
+                .push(FieldProblem::new("source_id", format!("“{}” is disabled. Enable it first.", p.name)));
+        }
+        Ok(p) if form.strategy == Strategy::Move && p.status == ProviderStatus::ReadOnly => {
+            problems.push(FieldProblem::new(
+                "strategy",
+                format!("A move deletes the originals, but “{}” is read-only. Use copy.", p.name),
+            ))
+        }
+        Ok(_) => {}
+        Err(DbError::NotFound) => {
+            problems.push(FieldProblem::new("source_id", "Choose a source provider that exists."))
+        }
+        Err(e) => return Err(db_error(e)),
+    }
+    match provider(form.dest_id).await {
+        Ok(p) if p.status != ProviderStatus::Active => problems.push(FieldProblem::new(
+            "dest_id",
+            format!("“{}” is {}; a destination must be active.", p.name, p.status.label().to_lowercase()),
+        )),
+        Ok(_) => {}
+        Err(DbError::NotFound) => {
+            problems.push(FieldProblem::new("dest_id", "Choose a destination provider that exists."))
+        }
+        Err(e) => return Err(db_error(e)),
+    }
+    if form.source_id == form.dest_id
+        && (source_prefix.starts_with(&dest_prefix) || dest_prefix.starts_with(&source_prefix))
+    {
+        problems.push(FieldProblem::new(
+            "dest_prefix",
+            "The destination folder overlaps the source folder on the same provider: choose folders that do not contain each other.",
+        ));
+    }
+    if !(1..=256).contains(&form.concurrency) {
+        problems.push(FieldProblem::new("concurrency", "Choose between 1 and 256 objects at once."));
+    }
+    if !(1..=20).contains(&form.max_attempts) {
+        problems.push(FieldProblem::new("max_attempts", "Choose between 1 and 20 attempts."));
+    }
+    if form.bandwidth_limit.is_some_and(|b| !(1024..=100_000_000_000).contains(&b)) {
+        problems
+            .push(FieldProblem::new("bandwidth_limit", "A limit is between 1 KiB/s and 100 GB/s, or none."));
+    }
+    if !(0..=1_000_000).contains(&form.max_deletes) {
+        problems.push(FieldProblem::new("max_deletes", "Choose between 0 and 1,000,000 deletions."));
+    }
+    if let Err(e) = Filter::new(&form.filter) {
+        problems.push(FieldProblem::new(&format!("filter.{}", e.field), e.message));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(problems));
+    }
+    let small = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    Ok(JobSpec {
+        name,
+        source_id: form.source_id,
+        source_prefix,
+        dest_id: form.dest_id,
+        dest_prefix,
+        filter: form.filter.clone(),
+        strategy: form.strategy,
+        overwrite: form.overwrite,
+        verify: form.verify,
+        dry_run: form.dry_run,
+        concurrency: small(form.concurrency),
+        bandwidth_limit: form.bandwidth_limit,
+        max_attempts: small(form.max_attempts),
+        mirror_deletes: form.strategy == Strategy::Mirror && form.mirror_deletes,
+        max_deletes: small(form.max_deletes),
+        schedule: "manual".to_owned(),
+    })
+}
+
+async fn view_of(state: &AppState, job: &JobRecord) -> Result<JobView, AppError> {
+    let name_of = |id: Uuid| async move {
+        match state.store.provider_by_id(id).await {
+            Ok(p) => Ok(p.name),
+            Err(DbError::NotFound) => Ok("(deleted provider)".to_owned()),
+            Err(e) => Err(db_error(e)),
+        }
+    };
+    Ok(JobView {
+        id: job.id,
+        name: job.spec.name.clone(),
+        source: name_of(job.spec.source_id).await?,
+        source_prefix: job.spec.source_prefix.clone(),
+        dest: name_of(job.spec.dest_id).await?,
+        dest_prefix: job.spec.dest_prefix.clone(),
+        strategy: job.spec.strategy,
+        overwrite: job.spec.overwrite,
+        dry_run: job.spec.dry_run,
+        status: job.status,
+        counts: state.store.job_counts(job.id).await.map_err(db_error)?,
+        error: job.error.clone(),
+        created_at: job.created_at,
+        started_at: job.started_at,
+        finished_at: job.finished_at,
+    })
+}
+
+async fn record(state: &AppState, caller: &Caller, action: &str, job: &JobRecord, detail: String) {
+    audit(
+        state.store.as_ref(),
+        NewAuditEvent {
+            actor_user_id: Some(caller.user.id),
+            actor_name: caller.user.username.clone(),
+            source_addr: caller.addr.clone(),
+            action: action.to_owned(),
+            target: Some(job.spec.name.clone()),
+            detail,
+        },
+    )
+    .await;
+}
+
+/// Creates a migration in `draft`.
+///
+/// # Errors
+/// [`AppError::Fields`] naming each field to fix.
+pub async fn create(form: JobForm) -> Result<JobView, AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    let spec = validate(&state, &form).await?;
+    let job = state.store.create_job(&spec, Some(caller.user.id)).await.map_err(|e| match e {
+        DbError::Conflict { .. } => AppError::Fields(vec![FieldProblem::new(
+            "name",
+            format!("A migration called “{}” exists already. Choose another name.", spec.name),
+        )]),
+        other => db_error(other),
+    })?;
+    record(
+        &state,
+        &caller,
+        "job.created",
+        &job,
+        format!("{} {} → {}", spec.strategy, spec.source_prefix, spec.dest_prefix),
+    )
+    .await;
+    view_of(&state, &job).await
+}
+
+/// Every migration, running first, then newest first.
+///
+/// # Errors
+/// Role or store failures.
+pub async fn list() -> Result<Vec<JobView>, AppError> {
+    require(Role::Viewer).await?;
+    let state = state()?;
+    let jobs = state.store.list_jobs().await.map_err(db_error)?;
+    let mut views = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        views.push(view_of(&state, job).await?);
+    }
+    views.sort_by_key(|v| !matches!(v.status, JobStatus::Running | JobStatus::Planning | JobStatus::Paused));
+    Ok(views)
+}
+
+/// One migration.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id.
+pub async fn get(id: Uuid) -> Result<JobView, AppError> {
+    require(Role::Viewer).await?;
+    let state = state()?;
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    view_of(&state, &job).await
+}
+
+/// Plans and (unless a dry run) runs a migration in the background.
+///
+/// # Errors
+/// [`AppError::Conflict`] when it is already running or cannot start from its state.
+pub async fn start(id: Uuid) -> Result<JobView, AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    if state.runner.is_running(id) || !job.status.can_transition_to(JobStatus::Planning) {
+        return Err(AppError::Conflict(format!(
+            "“{}” is {}, so it cannot be started now.",
+            job.spec.name,
+            job.status.as_str().replace('_', " ")
+        )));
+    }
+    let (source, dest) = open_pair(&state, &job).await?;
+    state.runner.spawn(state.store.clone(), id, source, dest, Mode::Start);
+    record(
+        &state,
+        &caller,
+        "job.started",
+        &job,
+        if job.spec.dry_run { "dry run".into() } else { "run".into() },
+    )
+    .await;
+    // The task moves the job to planning at once; report what is known now.
+    tokio::task::yield_now().await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
+async fn change(
+    id: Uuid,
+    from: &[JobStatus],
+    to: JobStatus,
+    action: &str,
+) -> Result<(AppState, Caller, JobRecord), AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    let moved = from.contains(&job.status)
+        && job.status.can_transition_to(to)
+        && state.store.transition_job(id, job.status, to, None, Utc::now()).await.map_err(db_error)?;
+    if !moved {
+        return Err(AppError::Conflict(format!(
+            "“{}” is {}, so it cannot be {action} now.",
+            job.spec.name,
+            job.status.as_str().replace('_', " ")
+        )));
+    }
+    Ok((state, caller, job))
+}
+
+/// Pauses a running migration: no new items start; those in flight finish.
+///
+/// # Errors
+/// [`AppError::Conflict`] unless it is running.
+pub async fn pause(id: Uuid) -> Result<JobView, AppError> {
+    let (state, caller, job) = change(id, &[JobStatus::Running], JobStatus::Paused, "paused").await?;
+    record(&state, &caller, "job.paused", &job, String::new()).await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
+/// Resumes a paused migration where it stopped.
+///
+/// # Errors
+/// [`AppError::Conflict`] unless it is paused.
+pub async fn resume(id: Uuid) -> Result<JobView, AppError> {
+    let (state, caller, job) = change(id, &[JobStatus::Paused], JobStatus::Running, "resumed").await?;
+    let (source, dest) = open_pair(&state, &job).await?;
+    state.runner.spawn(state.store.clone(), id, source, dest, Mode::Resume);
+    record(&state, &caller, "job.resumed", &job, String::new()).await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
+/// Cancels a migration for good (what was copied stays; roll back to undo it).
+///
+/// # Errors
+/// [`AppError::Conflict`] when it has already ended.
+pub async fn cancel(id: Uuid) -> Result<JobView, AppError> {
+    let open = [
+        JobStatus::Draft,
+        JobStatus::Planning,
+        JobStatus::Ready,
+        JobStatus::Running,
+        JobStatus::Paused,
+        JobStatus::Verifying,
+    ];
+    let (state, caller, job) = change(id, &open, JobStatus::Cancelled, "cancelled").await?;
+    record(&state, &caller, "job.cancelled", &job, String::new()).await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
+/// Puts failed items back in the queue and starts the migration again.
+///
+/// # Errors
+/// [`AppError::Conflict`] while it is running.
+pub async fn retry_failed(id: Uuid) -> Result<JobView, AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    if !job.status.is_final() || state.runner.is_running(id) {
+        return Err(AppError::Conflict(format!(
+            "“{}” has not ended yet: retry its failed items once it has.",
+            job.spec.name
+        )));
+    }
+    let n = state.store.retry_failed_items(id).await.map_err(db_error)?;
+    record(&state, &caller, "job.retried", &job, format!("{n} failed items queued again")).await;
+    start_inner(&state, &job).await?;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
+async fn start_inner(state: &AppState, job: &JobRecord) -> Result<(), AppError> {
+    let (source, dest) = open_pair(state, job).await?;
+    state.runner.spawn(state.store.clone(), job.id, source, dest, Mode::Start);
+    tokio::task::yield_now().await;
+    Ok(())
+}
+
+fn item_view(item: ItemRecord) -> ItemView {
+    ItemView {
+        source_key: item.source_key,
+        dest_key: item.dest_key,
+        action: item.action,
+        reason: item.reason,
+        size: item.size,
+        status: item.status,
+        attempts: i64::from(item.attempts),
+        source_sha256: item.source_sha256,
+        dest_sha256: item.dest_sha256,
+        error_kind: item.error_kind,
+        error_message: item.error_message,
+    }
+}
+
+/// A page of a migration's items, in key order after `after`.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id.
+pub async fn items(
+    id: Uuid,
+    status: Option<ItemStatus>,
+    after: Option<String>,
+    limit: Option<i64>,
+) -> Result<Vec<ItemView>, AppError> {
+    require(Role::Viewer).await?;
+    let state = state()?;
+    state.store.job_by_id(id).await.map_err(not_found)?;
+    let limit = limit.unwrap_or(100).clamp(1, 1000);
+    let items = state.store.list_items(id, status, after.as_deref(), limit).await.map_err(db_error)?;
+    Ok(items.into_iter().map(item_view).collect())
+}
