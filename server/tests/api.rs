@@ -535,8 +535,37 @@ async fn migrations(
     // The providers it uses cannot be deleted now.
     let res = c.post(url("/api/providers/delete")).form(&[("id", dest_id)]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // Roll it back: the copies go, the sources stay.
+    let res = viewer.post(url("/api/migrations/rollback")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = c.post(url("/api/migrations/rollback")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    for _ in 0..200 {
+        last = c
+            .post(url("/api/migrations/get"))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] == "rolled_back" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["status"], "rolled_back", "{last}");
+    assert!(!dest_dir.path().join("2026/sub/0.pdf").exists(), "the copy is gone");
+    assert!(source_root.join("in/sub/0.pdf").exists(), "the source stays");
+    let res = c.post(url("/api/migrations/rollback")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT, "only once");
+
     let log = ferry.store.list_audit(500).await.unwrap();
-    assert!(log.iter().any(|e| e.action == "job.created") && log.iter().any(|e| e.action == "job.started"));
+    for action in ["job.created", "job.started", "job.rolled_back"] {
+        assert!(log.iter().any(|e| e.action == action), "{action}");
+    }
 }
 
 async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {

@@ -55,6 +55,12 @@ pub async fn retry_migration(id: Uuid) -> Result<JobView, AppError> {
     crate::ssr::respond(crate::ssr::migrations::retry_failed(id)).await
 }
 
+/// Undoes what a finished migration did.
+#[server(endpoint = "migrations/rollback")]
+pub async fn rollback_migration(id: Uuid) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::roll_back(id)).await
+}
+
 /// A page of a migration's items.
 #[server(endpoint = "migrations/items", input = Json)]
 pub async fn migration_items(

@@ -40,6 +40,8 @@ enum Mode {
     Replan,
     /// Items are planned: work them.
     Resume,
+    /// Undo what the job did (or carry on undoing it).
+    Rollback,
 }
 
 impl Runner {
@@ -70,6 +72,7 @@ impl Runner {
                 Mode::Resume => {
                     ferry_engine::run_job(store.clone(), job_id, source, dest, &options).await.map(|_| ())
                 }
+                Mode::Rollback => ferry_engine::rollback(&store, job_id, source, dest).await.map(|_| ()),
             };
             if let Err(e) = result {
                 tracing::warn!(job = %job_id, error = %e, "migration stopped with an error");
@@ -90,10 +93,17 @@ impl Runner {
                 return;
             }
         };
-        for job in jobs.into_iter().filter(|j| matches!(j.status, JobStatus::Planning | JobStatus::Running)) {
+        let interrupted = |j: &JobRecord| {
+            matches!(j.status, JobStatus::Planning | JobStatus::Running | JobStatus::RollingBack)
+        };
+        for job in jobs.into_iter().filter(interrupted) {
             match open_pair(state, &job).await {
                 Ok((source, dest)) => {
-                    let mode = if job.status == JobStatus::Planning { Mode::Replan } else { Mode::Resume };
+                    let mode = match job.status {
+                        JobStatus::Planning => Mode::Replan,
+                        JobStatus::RollingBack => Mode::Rollback,
+                        _ => Mode::Resume,
+                    };
                     tracing::info!(job = %job.id, name = %job.spec.name, ?mode, "resuming an interrupted migration");
                     self.spawn(state.store.clone(), job.id, source, dest, mode);
                 }
@@ -457,6 +467,32 @@ async fn start_inner(state: &AppState, job: &JobRecord) -> Result<(), AppError> 
     Ok(())
 }
 
+/// Undoes what a finished migration did, in the background.
+///
+/// # Errors
+/// [`AppError::Conflict`] unless the migration has ended (and was not rolled back).
+pub async fn roll_back(id: Uuid) -> Result<JobView, AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    if state.runner.is_running(id) || !job.status.can_transition_to(JobStatus::RollingBack) {
+        return Err(AppError::Conflict(format!(
+            "“{}” is {}, so it cannot be rolled back now.",
+            job.spec.name,
+            job.status.as_str().replace('_', " ")
+        )));
+    }
+    let (source, dest) = open_pair(&state, &job).await?;
+    state
+        .store
+        .transition_job(id, job.status, JobStatus::RollingBack, None, Utc::now())
+        .await
+        .map_err(db_error)?;
+    state.runner.spawn(state.store.clone(), id, source, dest, Mode::Rollback);
+    record(&state, &caller, "job.rolled_back", &job, "rollback started".to_owned()).await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
 fn item_view(item: ItemRecord) -> ItemView {
     ItemView {
         source_key: item.source_key,
@@ -470,6 +506,8 @@ fn item_view(item: ItemRecord) -> ItemView {
         dest_sha256: item.dest_sha256,
         error_kind: item.error_kind,
         error_message: item.error_message,
+        rollback_status: item.rollback_status,
+        rollback_message: item.rollback_message,
     }
 }
 

@@ -247,6 +247,12 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Puts failed items back in the queue with fresh attempts; returns how many.
     async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
 
+    /// Done items whose rollback has not run yet, in key order.
+    async fn items_to_roll_back(&self, job_id: Uuid, limit: i64) -> Result<Vec<ItemRecord>>;
+
+    /// Records how an item's rollback ended.
+    async fn set_rollback(&self, job_id: Uuid, source_key: &str, status: &str, message: &str) -> Result<()>;
+
     /// Records a document's copy on a provider (creating the document when new).
     /// A copy of another document at the same key is forgotten: it was replaced.
     async fn record_copy(&self, copy: &CopyRecord) -> Result<()>;

@@ -256,6 +256,10 @@ pub struct ItemRecord {
     pub error_message: Option<String>,
     /// When it settled.
     pub finished_at: Option<DateTime<Utc>>,
+    /// How its rollback ended: `undone`, `kept` (changed since; left alone) or `failed`.
+    pub rollback_status: Option<String>,
+    /// The rollback's result in words.
+    pub rollback_message: Option<String>,
 }
 
 /// An item the planner adds (or refreshes).

@@ -717,6 +717,43 @@ macro_rules! shared_store {
                 Ok(done.rows_affected())
             }
 
+            async fn items_to_roll_back(
+                &self,
+                job_id: uuid::Uuid,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::ItemRecord>> {
+                let rows = sqlx::query(
+                    "select * from job_item
+                     where job_id = $1 and status in ('copied', 'verified') and rollback_status is null
+                     order by source_key limit $2",
+                )
+                .bind(job_id)
+                .bind(limit.clamp(0, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(item_from_row).collect()
+            }
+
+            async fn set_rollback(
+                &self,
+                job_id: uuid::Uuid,
+                source_key: &str,
+                status: &str,
+                message: &str,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query(
+                    "update job_item set rollback_status = $3, rollback_message = $4
+                     where job_id = $1 and source_key = $2",
+                )
+                .bind(job_id)
+                .bind(source_key)
+                .bind(status)
+                .bind(message)
+                .execute(&self.pool)
+                .await?;
+                expect_one(done.rows_affected())
+            }
+
             async fn record_copy(&self, copy: &$crate::CopyRecord) -> $crate::Result<()> {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query(
@@ -888,6 +925,8 @@ macro_rules! shared_store {
                 error_kind: row.try_get("error_kind")?,
                 error_message: row.try_get("error_message")?,
                 finished_at: row.try_get("finished_at")?,
+                rollback_status: row.try_get("rollback_status")?,
+                rollback_message: row.try_get("rollback_message")?,
             })
         }
 

@@ -6,6 +6,7 @@
 pub mod decide;
 pub mod filter;
 pub mod plan;
+pub mod rollback;
 pub mod run;
 pub mod transfer;
 
@@ -19,6 +20,7 @@ use ferry_storage::{Provider, ProviderError};
 pub use decide::{Decision, KnownHashes, SkipReason, decide};
 pub use filter::{Filter, FilterError};
 pub use plan::{PlanSummary, plan};
+pub use rollback::{RollbackSummary, rollback};
 pub use run::{WorkerOptions, run_job};
 pub use transfer::{TransferOptions, Transferred, VerifiedBy, copy_object};
 

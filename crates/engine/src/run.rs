@@ -83,6 +83,28 @@ async fn work(
 ) -> Result<ItemOutcome, ProviderError> {
     let from = key(&item.source_key)?;
     let to = key(&item.dest_key)?;
+    // Keep what the destination holds before replacing or deleting it: its version
+    // id on a versioned destination (overwrites only), else a verified copy.
+    let (mut prior_version, mut prior_backup) = (None, None);
+    if matches!(item.action, ItemAction::Overwrite | ItemAction::Delete) {
+        match dest.head(&to).await {
+            Ok(existing)
+                if item.action == ItemAction::Overwrite
+                    && dest.capabilities().versions
+                    && existing.version.is_some() =>
+            {
+                prior_version = existing.version;
+            }
+            Ok(_) => {
+                let backup = key(&format!("{BACKUP_PREFIX}{}/{}", job.id, item.dest_key))?;
+                let keep = TransferOptions { verify: true, copy_tags: true, ..TransferOptions::default() };
+                copy_object(dest, &to, dest, &backup, &keep).await?;
+                prior_backup = Some(backup.as_str().to_owned());
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
     if item.action == ItemAction::Delete {
         dest.delete(&to, DeleteOptions::default()).await?;
         return Ok(ItemOutcome::Done {
@@ -90,33 +112,10 @@ async fn work(
             sha256: String::new(),
             dest_etag: None,
             dest_version: None,
-            prior_version: None,
-            prior_backup: None,
+            prior_version,
+            prior_backup,
             document_id: None,
         });
-    }
-    // Keep what the destination holds before replacing it.
-    let (mut prior_version, mut prior_backup) = (None, None);
-    if item.action == ItemAction::Overwrite {
-        match dest.head(&to).await {
-            Ok(existing) if dest.capabilities().versions && existing.version.is_some() => {
-                prior_version = existing.version;
-            }
-            Ok(_) => {
-                let backup = key(&format!("{BACKUP_PREFIX}{}/{}", job.id, item.dest_key))?;
-                copy_object(
-                    dest,
-                    &to,
-                    dest,
-                    &backup,
-                    &TransferOptions { verify: true, ..TransferOptions::default() },
-                )
-                .await?;
-                prior_backup = Some(backup.as_str().to_owned());
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
-        }
     }
     let new_id = uuid::Uuid::now_v7();
     let options = TransferOptions {

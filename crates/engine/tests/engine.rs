@@ -161,6 +161,56 @@ async fn story(store: Arc<dyn Store>) {
     faults(&store, ids).await;
     move_and_mirror(&store, ids).await;
     crashed_worker(&store, ids).await;
+    rollbacks(&store, ids).await;
+}
+
+async fn rollbacks(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
+    // A copy is undone: new copies go, the overwritten object comes back, and a
+    // copy someone changed afterwards is kept.
+    let (source, dest) = seed().await;
+    let before = keys(dest.as_ref()).await;
+    let job = store.create_job(&spec("undo-copy", ids), None).await.unwrap();
+    start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    put(dest.as_ref(), "archive/docs/07.pdf", b"edited by a person afterwards").await;
+    let summary = ferry_engine::rollback(store, job.id, source.clone(), dest.clone()).await.unwrap();
+    assert_eq!((summary.undone, summary.kept, summary.failed), (10, 1, 0), "{summary:?}");
+    let mut after = keys(dest.as_ref()).await;
+    after.retain(|k| k != "archive/docs/07.pdf");
+    assert_eq!(after, before, "back to what it was, backups removed");
+    assert_eq!(read(dest.as_ref(), "archive/docs/01.pdf").await, b"an older version");
+    assert_eq!(read(dest.as_ref(), "archive/docs/07.pdf").await, b"edited by a person afterwards");
+    let done = store.job_by_id(job.id).await.unwrap();
+    assert_eq!(done.status, JobStatus::RolledBack);
+    let items = store.list_items(job.id, None, None, 100).await.unwrap();
+    let kept = items.iter().find(|i| i.source_key == "in/docs/07.pdf").unwrap();
+    assert_eq!(kept.rollback_status.as_deref(), Some("kept"));
+    assert!(kept.rollback_message.as_deref().unwrap_or_default().contains("no longer holds"));
+    // A second rollback is refused: it has been undone.
+    assert!(ferry_engine::rollback(store, job.id, source.clone(), dest.clone()).await.is_err());
+
+    // A move is undone: every moved document is back on the source.
+    let (source, dest) = seed().await;
+    let originals = keys(source.as_ref()).await;
+    let job = store
+        .create_job(&JobSpec { strategy: Strategy::Move, ..spec("undo-move", ids) }, None)
+        .await
+        .unwrap();
+    start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_ne!(keys(source.as_ref()).await, originals);
+    ferry_engine::rollback(store, job.id, source.clone(), dest.clone()).await.unwrap();
+    assert_eq!(keys(source.as_ref()).await, originals);
+    for i in 0..12 {
+        assert_eq!(read(source.as_ref(), &format!("in/docs/{i:02}.pdf")).await, content(i));
+    }
+
+    // A mirror's deletions are undone from their backups.
+    let (source, dest) = seed().await;
+    let mirror = JobSpec { strategy: Strategy::Mirror, mirror_deletes: true, ..spec("undo-mirror", ids) };
+    let job = store.create_job(&mirror, None).await.unwrap();
+    start(store, job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert!(dest.head(&key("archive/docs/99.pdf")).await.is_err());
+    ferry_engine::rollback(store, job.id, source, dest.clone()).await.unwrap();
+    assert_eq!(read(dest.as_ref(), "archive/docs/99.pdf").await, b"only here");
 }
 
 async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {

@@ -100,6 +100,10 @@ text_enum! {
         Failed = "failed",
         /// Stopped for good by a person.
         Cancelled = "cancelled",
+        /// Undoing what its runs did.
+        RollingBack = "rolling_back",
+        /// Undone (each item's rollback result is kept).
+        RolledBack = "rolled_back",
     }
 }
 
@@ -109,7 +113,11 @@ impl JobStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            JobStatus::Completed | JobStatus::CompletedWithErrors | JobStatus::Failed | JobStatus::Cancelled
+            JobStatus::Completed
+                | JobStatus::CompletedWithErrors
+                | JobStatus::Failed
+                | JobStatus::Cancelled
+                | JobStatus::RolledBack
         )
     }
 
@@ -117,8 +125,8 @@ impl JobStatus {
     #[must_use]
     pub fn can_transition_to(self, next: JobStatus) -> bool {
         use JobStatus::{
-            Cancelled, Completed, CompletedWithErrors, Draft, Failed, Paused, Planning, Ready, Running,
-            Verifying,
+            Cancelled, Completed, CompletedWithErrors, Draft, Failed, Paused, Planning, Ready, RolledBack,
+            RollingBack, Running, Verifying,
         };
         match (self, next) {
             (Draft, Planning)
@@ -128,7 +136,10 @@ impl JobStatus {
             | (Paused, Running)
             | (Verifying, Completed | CompletedWithErrors)
             // A finished job runs again (mirror schedules, retry of failed items).
-            | (Completed | CompletedWithErrors | Failed | Cancelled, Planning) => true,
+            | (Completed | CompletedWithErrors | Failed | Cancelled | RolledBack, Planning)
+            // A finished job can be undone; a rollback is rolled back no further.
+            | (Completed | CompletedWithErrors | Failed | Cancelled, RollingBack)
+            | (RollingBack, RolledBack) => true,
             (from, Failed | Cancelled) => !from.is_final(),
             _ => false,
         }
@@ -359,6 +370,10 @@ pub struct ItemView {
     pub error_kind: Option<String>,
     /// Failure in words.
     pub error_message: Option<String>,
+    /// How its rollback ended, if it was rolled back.
+    pub rollback_status: Option<String>,
+    /// The rollback's result in words.
+    pub rollback_message: Option<String>,
 }
 
 #[cfg(test)]
@@ -402,6 +417,12 @@ mod tests {
             (CompletedWithErrors, Planning),
             (Failed, Planning),
             (Cancelled, Planning),
+            (RolledBack, Planning),
+            (Completed, RollingBack),
+            (CompletedWithErrors, RollingBack),
+            (Failed, RollingBack),
+            (Cancelled, RollingBack),
+            (RollingBack, RolledBack),
         ];
         for from in JobStatus::ALL {
             for to in JobStatus::ALL {
