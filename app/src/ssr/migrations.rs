@@ -93,6 +93,16 @@ impl Runner {
                 return;
             }
         };
+        // A SQLite store has one process: leases from before the restart are dead.
+        // On PostgreSQL other processes may hold leases; those expire on their own.
+        let single_process = state.store.dialect() == ferry_db::Dialect::Sqlite;
+        if single_process {
+            match state.store.release_all_leases().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(items = n, "returned items a stopped process held to the queue"),
+                Err(e) => tracing::warn!(error = %e, "cannot release old leases"),
+            }
+        }
         let interrupted = |j: &JobRecord| {
             matches!(j.status, JobStatus::Planning | JobStatus::Running | JobStatus::RollingBack)
         };
@@ -105,6 +115,21 @@ impl Runner {
                         _ => Mode::Resume,
                     };
                     tracing::info!(job = %job.id, name = %job.spec.name, ?mode, "resuming an interrupted migration");
+                    // Half-written objects from before the restart go first (on a shared
+                    // PostgreSQL only those older than any live lease).
+                    let older_than =
+                        if single_process { std::time::Duration::ZERO } else { self.options.lease * 2 };
+                    for provider in [&source, &dest] {
+                        match provider.clean_interrupted(older_than).await {
+                            Ok(0) => {}
+                            Ok(n) => {
+                                tracing::info!(job = %job.id, removed = n, "cleaned what interrupted writes left")
+                            }
+                            Err(e) => {
+                                tracing::warn!(job = %job.id, error = %e, "cannot clean interrupted writes")
+                            }
+                        }
+                    }
                     self.spawn(state.store.clone(), job.id, source, dest, mode);
                 }
                 Err(e) => {

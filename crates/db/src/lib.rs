@@ -247,6 +247,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Puts failed items back in the queue with fresh attempts; returns how many.
     async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
 
+    /// Returns every leased item to the queue (attempts kept); for a restart of a
+    /// store only one process uses. Returns how many.
+    async fn release_all_leases(&self) -> Result<u64>;
+
     /// Done items whose rollback has not run yet, in key order.
     async fn items_to_roll_back(&self, job_id: Uuid, limit: i64) -> Result<Vec<ItemRecord>>;
 

@@ -717,6 +717,16 @@ macro_rules! shared_store {
                 Ok(done.rows_affected())
             }
 
+            async fn release_all_leases(&self) -> $crate::Result<u64> {
+                let done = sqlx::query(
+                    "update job_item set status = 'pending', lease_token = null, lease_owner = null, lease_until = null
+                     where status = 'in_progress'",
+                )
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn items_to_roll_back(
                 &self,
                 job_id: uuid::Uuid,

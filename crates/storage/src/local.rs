@@ -180,6 +180,28 @@ struct Level {
     entries: std::vec::IntoIter<(String, bool)>,
 }
 
+/// Deletes `.ferry-tmp-*` files older than `older_than` anywhere under `root`.
+fn sweep_temp_files(root: &Path, older_than: std::time::Duration) -> std::io::Result<u64> {
+    let mut removed = 0;
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let file_type = entry.file_type()?;
+            if file_type.is_dir() {
+                dirs.push(entry.path());
+            } else if file_type.is_file() && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                let age = entry.metadata()?.modified()?.elapsed().unwrap_or_default();
+                if age >= older_than {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+    }
+    Ok(removed)
+}
+
 fn read_level(root: &Path, dir: &Path, prefix: String) -> std::io::Result<(Level, Vec<ProviderError>)> {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
@@ -441,6 +463,14 @@ impl Provider for LocalProvider {
             }
         });
         Ok(GetResult { meta, body: body.boxed() })
+    }
+
+    async fn clean_interrupted(&self, older_than: std::time::Duration) -> Result<u64> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || sweep_temp_files(&root, older_than))
+            .await
+            .map_err(|e| ProviderError::new(ErrorKind::Unexpected, "clean", e.to_string()))?
+            .map_err(|e| ProviderError::from_io("clean", e))
     }
 
     async fn put(&self, key: &ObjectKey, body: ByteStream, options: PutOptions) -> Result<PutResult> {

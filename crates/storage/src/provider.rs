@@ -130,6 +130,14 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
         Err(ProviderError::unsupported("copy_within"))
     }
 
+    /// Removes what interrupted writes left behind (temporary files, unfinished
+    /// multipart uploads) that is older than `older_than`; returns how many. Run
+    /// after a crash, before work resumes.
+    async fn clean_interrupted(&self, older_than: std::time::Duration) -> Result<u64> {
+        let _ = older_than;
+        Ok(0)
+    }
+
     /// An object's tags (needs `tags`); `version` reads an older version's.
     async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
         let _ = (key, version);

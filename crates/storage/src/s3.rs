@@ -351,6 +351,43 @@ impl Provider for S3Provider {
         })
     }
 
+    async fn clean_interrupted(&self, older_than: std::time::Duration) -> Result<u64> {
+        let out = match self
+            .client
+            .list_multipart_uploads()
+            .bucket(&self.config.bucket)
+            .prefix(&self.config.prefix)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = map_sdk_error("list uploads", None, e);
+                // Servers without the listing (s3s-fs) leave nothing Ferry could clean.
+                return if err.is_unsupported() { Ok(0) } else { Err(err) };
+            }
+        };
+        let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
+        let mut aborted = 0;
+        for upload in out.uploads() {
+            let started = to_chrono(upload.initiated());
+            if started.is_some_and(|t| t > cutoff) {
+                continue;
+            }
+            let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else { continue };
+            self.client
+                .abort_multipart_upload()
+                .bucket(&self.config.bucket)
+                .key(key)
+                .upload_id(id)
+                .send()
+                .await
+                .map_err(|e| map_sdk_error("abort upload", None, e))?;
+            aborted += 1;
+        }
+        Ok(aborted)
+    }
+
     async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
         if !self.config.tags {
             return Err(ProviderError::unsupported("get_tags").with_key(key));

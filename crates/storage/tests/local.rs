@@ -120,3 +120,21 @@ async fn a_failed_write_leaves_nothing_and_keeps_the_old_file() {
     assert!(!dir.path().join("docs/abandoned.txt").exists());
     drop(tx);
 }
+
+#[tokio::test]
+async fn what_a_crash_left_behind_is_swept() {
+    // A process killed mid-write leaves its temporary file; the sweep after the
+    // restart removes it, and nothing else.
+    let dir = tempfile::tempdir().unwrap();
+    let provider = LocalProvider::new(dir.path()).unwrap();
+    provider.put(&key("docs/kept.txt"), body_from_bytes(&b"kept"[..]), PutOptions::default()).await.unwrap();
+    let orphan = dir.path().join(format!("docs/{TEMP_PREFIX}crashed"));
+    std::fs::write(&orphan, b"half a document").unwrap();
+    let young = provider.clean_interrupted(std::time::Duration::from_secs(3600)).await.unwrap();
+    assert_eq!(young, 0, "a temporary file younger than the limit may still be in use");
+    assert!(orphan.exists());
+    assert_eq!(provider.clean_interrupted(std::time::Duration::ZERO).await.unwrap(), 1);
+    assert!(!orphan.exists());
+    assert!(dir.path().join("docs/kept.txt").exists());
+    assert!(leftovers(dir.path()).is_empty());
+}

@@ -256,6 +256,10 @@ impl<P: Provider> Provider for Faulty<P> {
         self.inner.copy_within(from, to).await
     }
 
+    async fn clean_interrupted(&self, older_than: Duration) -> Result<u64> {
+        self.inner.clean_interrupted(older_than).await
+    }
+
     async fn get_tags(
         &self,
         key: &ObjectKey,
