@@ -525,6 +525,29 @@ async fn migrations(
     assert_eq!(items[0]["source_key"], "in/sub/0.pdf");
     assert_eq!(items[0]["source_sha256"].as_str().map(str::len), Some(64));
 
+    // The bandwidth limit can be changed (also while running); nonsense is refused.
+    let res = c
+        .post(url("/api/migrations/bandwidth"))
+        .form(&[("id", id.as_str()), ("bytes_per_second", "1048576")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        ferry.store.job_by_id(id.parse().unwrap()).await.unwrap().spec.bandwidth_limit,
+        Some(1_048_576)
+    );
+    let res = c
+        .post(url("/api/migrations/bandwidth"))
+        .form(&[("id", id.as_str()), ("bytes_per_second", "-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res =
+        viewer.post(url("/api/migrations/bandwidth")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
     // Ended: pausing is refused; starting again finds nothing to copy.
     let res = c.post(url("/api/migrations/pause")).form(&[("id", id.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);

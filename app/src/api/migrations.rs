@@ -55,6 +55,12 @@ pub async fn retry_migration(id: Uuid) -> Result<JobView, AppError> {
     crate::ssr::respond(crate::ssr::migrations::retry_failed(id)).await
 }
 
+/// Changes the bandwidth limit (bytes per second, none when absent), also while running.
+#[server(endpoint = "migrations/bandwidth")]
+pub async fn set_migration_bandwidth(id: Uuid, bytes_per_second: Option<i64>) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::set_bandwidth(id, bytes_per_second)).await
+}
+
 /// Undoes what a finished migration did.
 #[server(endpoint = "migrations/rollback")]
 pub async fn rollback_migration(id: Uuid) -> Result<JobView, AppError> {

@@ -492,6 +492,26 @@ async fn start_inner(state: &AppState, job: &JobRecord) -> Result<(), AppError> 
     Ok(())
 }
 
+/// Changes a migration's bandwidth limit, also while it runs.
+///
+/// # Errors
+/// [`AppError::Fields`] for a limit out of range.
+pub async fn set_bandwidth(id: Uuid, bytes_per_second: Option<i64>) -> Result<JobView, AppError> {
+    let caller = require(Role::Operator).await?;
+    let state = state()?;
+    if bytes_per_second.is_some_and(|b| !(1024..=100_000_000_000).contains(&b)) {
+        return Err(AppError::Fields(vec![FieldProblem::new(
+            "bandwidth_limit",
+            "A limit is between 1 KiB/s and 100 GB/s, or none.",
+        )]));
+    }
+    let job = state.store.job_by_id(id).await.map_err(not_found)?;
+    state.store.set_job_bandwidth(id, bytes_per_second, Utc::now()).await.map_err(not_found)?;
+    let shown = bytes_per_second.map_or_else(|| "no limit".to_owned(), |b| format!("{b} bytes/s"));
+    record(&state, &caller, "job.bandwidth_changed", &job, shown).await;
+    view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
+}
+
 /// Undoes what a finished migration did, in the background.
 ///
 /// # Errors

@@ -247,6 +247,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Puts failed items back in the queue with fresh attempts; returns how many.
     async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
 
+    /// Changes a job's bandwidth limit (bytes per second; `None` for none); a
+    /// running job follows within moments.
+    async fn set_job_bandwidth(&self, id: Uuid, limit: Option<i64>, at: DateTime<Utc>) -> Result<()>;
+
     /// Returns every leased item to the queue (attempts kept); for a restart of a
     /// store only one process uses. Returns how many.
     async fn release_all_leases(&self) -> Result<u64>;

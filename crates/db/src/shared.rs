@@ -717,6 +717,21 @@ macro_rules! shared_store {
                 Ok(done.rows_affected())
             }
 
+            async fn set_job_bandwidth(
+                &self,
+                id: uuid::Uuid,
+                limit: Option<i64>,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query("update job set bandwidth_limit = $2, updated_at = $3 where job_id = $1")
+                    .bind(id)
+                    .bind(limit)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                expect_one(done.rows_affected())
+            }
+
             async fn release_all_leases(&self) -> $crate::Result<u64> {
                 let done = sqlx::query(
                     "update job_item set status = 'pending', lease_token = null, lease_owner = null, lease_until = null

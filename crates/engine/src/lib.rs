@@ -8,6 +8,7 @@ pub mod filter;
 pub mod plan;
 pub mod rollback;
 pub mod run;
+pub mod throttle;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use filter::{Filter, FilterError};
 pub use plan::{PlanSummary, plan};
 pub use rollback::{RollbackSummary, rollback};
 pub use run::{WorkerOptions, run_job};
+pub use throttle::Throttle;
 pub use transfer::{TransferOptions, Transferred, VerifiedBy, copy_object};
 
 /// Why the engine stopped.

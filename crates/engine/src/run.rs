@@ -13,7 +13,7 @@ use ferry_db::{CopyRecord, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
-use crate::{EngineError, TransferOptions, copy_object};
+use crate::{EngineError, Throttle, TransferOptions, copy_object};
 
 /// Where a destination object being overwritten is kept on a provider without
 /// versions, so a rollback can restore it.
@@ -80,6 +80,7 @@ async fn work(
     item: &ItemRecord,
     source: &dyn Provider,
     dest: &dyn Provider,
+    throttle: &Throttle,
 ) -> Result<ItemOutcome, ProviderError> {
     let from = key(&item.source_key)?;
     let to = key(&item.dest_key)?;
@@ -123,6 +124,7 @@ async fn work(
         copy_tags: true,
         verify: job.spec.verify,
         if_none_match: false,
+        throttle: Some(throttle.clone()),
     };
     let done = copy_object(source, &from, dest, &to, &options).await?;
     // A document that already has an id keeps it.
@@ -211,12 +213,12 @@ async fn handle(
     job: &JobRecord,
     item: ItemRecord,
     token: &str,
-    source: &dyn Provider,
-    dest: &dyn Provider,
+    (source, dest): (&dyn Provider, &dyn Provider),
+    throttle: &Throttle,
 ) -> Result<(), EngineError> {
     let mut renew = tokio::time::interval(options.lease / 3);
     renew.tick().await;
-    let work = work(job, &item, source, dest);
+    let work = work(job, &item, source, dest, throttle);
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
@@ -258,6 +260,8 @@ pub async fn run_job(
     options: &WorkerOptions,
 ) -> Result<JobCounts, EngineError> {
     let mut job = store.job_by_id(job_id).await?;
+    let limit = |job: &JobRecord| job.spec.bandwidth_limit.and_then(|b| u64::try_from(b).ok());
+    let throttle = Throttle::new(limit(&job));
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
     // Each item runs as its own task, so its store calls progress while this loop
     // waits on the store for the next claim.
@@ -265,6 +269,8 @@ pub async fn run_job(
     let mut claims = 0_u64;
     loop {
         job = store.job_by_id(job_id).await?;
+        // The limit may be changed while the job runs.
+        throttle.set_rate(limit(&job));
         let stopping = job.status != JobStatus::Running;
         if !stopping && in_flight.len() < concurrency {
             claims += 1;
@@ -274,10 +280,11 @@ pub async fn run_job(
                 .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
                 .await?;
             for item in batch {
-                let (store, options) = (store.clone(), options.clone());
+                let (store, options, throttle) = (store.clone(), options.clone(), throttle.clone());
                 let (job, token, source, dest) = (job.clone(), token.clone(), source.clone(), dest.clone());
                 in_flight.spawn(async move {
-                    handle(store.as_ref(), &options, &job, item, &token, source.as_ref(), dest.as_ref()).await
+                    let (source, dest) = (source.as_ref(), dest.as_ref());
+                    handle(store.as_ref(), &options, &job, item, &token, (source, dest), &throttle).await
                 });
             }
         }

@@ -26,6 +26,8 @@ pub struct TransferOptions {
     pub verify: bool,
     /// Refuse to replace an existing destination object (needs `write_if_not_exists`).
     pub if_none_match: bool,
+    /// The job's bandwidth limit, shared with its other transfers.
+    pub throttle: Option<crate::Throttle>,
 }
 
 /// How the copy was proven.
@@ -101,11 +103,20 @@ pub async fn copy_object(
     let tally = Arc::new(Mutex::new(Tally::default()));
     let counting = {
         let tally = tally.clone();
-        got.body.map_ok(move |chunk: Bytes| {
-            let mut t = lock(&tally);
-            t.hasher.update(&chunk);
-            t.bytes += chunk.len() as u64;
-            chunk
+        let throttle = options.throttle.clone();
+        got.body.and_then(move |chunk: Bytes| {
+            {
+                let mut t = lock(&tally);
+                t.hasher.update(&chunk);
+                t.bytes += chunk.len() as u64;
+            }
+            let throttle = throttle.clone();
+            async move {
+                if let Some(throttle) = throttle {
+                    throttle.take(chunk.len()).await;
+                }
+                Ok(chunk)
+            }
         })
     };
     // After the last chunk: a short or altered download ends the body with an error,

@@ -144,3 +144,16 @@ async fn a_missing_source_is_not_found_and_permanent() {
     assert!(err.is_not_found());
     assert!(!err.is_temporary());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_bandwidth_limit_paces_the_copy() {
+    let bytes = data(5_000);
+    let source = seeded(&bytes).await;
+    let dest = MemoryProvider::new(MemoryConfig::default());
+    let throttle = ferry_engine::Throttle::new(Some(1_000));
+    let options = TransferOptions { throttle: Some(throttle), ..verify() };
+    let started = tokio::time::Instant::now();
+    copy_object(&source, &key("in/doc.pdf"), &dest, &key("doc.pdf"), &options).await.unwrap();
+    // One second of burst, then 1,000 bytes a second: at least four seconds (virtual time).
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+}
