@@ -69,6 +69,9 @@ impl GlobalArgs {
 pub enum Command {
     /// Run the console and API (the default).
     Serve,
+    /// Run migration workers only, no console: more processes on one PostgreSQL
+    /// database share the items of running migrations.
+    Worker,
     /// Administrative tasks for scripts.
     Admin {
         /// The task.

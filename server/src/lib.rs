@@ -144,6 +144,34 @@ pub fn build_router(config: &Config, app: AppState, shutdown: watch::Receiver<bo
     )
 }
 
+/// Runs migration workers until SIGINT or SIGTERM, with no console. On SQLite this
+/// is only useful instead of `serve`; on PostgreSQL any number of workers share
+/// the work of running migrations.
+///
+/// # Errors
+/// [`StartError`] when start-up fails.
+pub async fn work(config: Config) -> Result<(), StartError> {
+    let store = open_store(&config).await?;
+    let sealer = open_sealer(&config, store.as_ref()).await?;
+    let app = app_state(&config, store.clone(), sealer);
+    if store.dialect() == ferry_db::Dialect::Sqlite {
+        tracing::warn!("a worker on SQLite shares nothing: run `ferry serve` alone, or use PostgreSQL");
+    }
+    tracing::info!(database = %ferry_db::redact_url(&config.database_url()), "Ferry worker is ready");
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            () = &mut signal => break,
+            _ = tick.tick() => app.runner.help_with_running_jobs(&app).await,
+        }
+    }
+    tracing::info!("Ferry worker stopped; its leases expire and other workers take its items over");
+    store.close().await;
+    Ok(())
+}
+
 /// Binds the listen address, saying clearly when it is taken.
 ///
 /// # Errors

@@ -25,6 +25,10 @@ async fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(2, e),
         },
+        Command::Worker => match ferry_server::work(config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(2, e),
+        },
         Command::Admin { task: AdminTask::CreateUser { username, role } } => {
             let store = match open_store(&config).await {
                 Ok(store) => store,

@@ -84,6 +84,30 @@ impl Runner {
         }
     }
 
+    /// Joins in on every job that is planning or running and has no worker in this
+    /// process yet (`ferry worker` calls this now and then). Leases keep the
+    /// processes from working the same item.
+    pub async fn help_with_running_jobs(self: &Arc<Self>, state: &AppState) {
+        let Ok(jobs) = state.store.list_jobs().await else { return };
+        for job in jobs {
+            if !matches!(job.status, JobStatus::Planning | JobStatus::Running)
+                || job.spec.dry_run
+                || self.is_running(job.id)
+            {
+                continue;
+            }
+            match open_pair(state, &job).await {
+                Ok((source, dest)) => {
+                    tracing::info!(job = %job.id, name = %job.spec.name, "joining a running migration");
+                    self.spawn(state.store.clone(), job.id, source, dest, Mode::Resume);
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "cannot join a migration: provider unavailable")
+                }
+            }
+        }
+    }
+
     /// Picks up jobs that were planning or running when Ferry stopped.
     pub async fn resume_interrupted(self: &Arc<Self>, state: &AppState) {
         let jobs = match state.store.list_jobs().await {

@@ -236,6 +236,8 @@ pub struct ItemRecord {
     pub next_attempt_at: i64,
     /// The current lease's token.
     pub lease_token: Option<String>,
+    /// The worker that holds the item, or that finished it.
+    pub lease_owner: Option<String>,
     /// SHA-256 of what was read.
     pub source_sha256: Option<String>,
     /// SHA-256 of what the destination holds.

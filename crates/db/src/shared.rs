@@ -596,7 +596,7 @@ macro_rules! shared_store {
                         let sql = format!(
                             "update job_item set status = $4, source_sha256 = $5, dest_sha256 = $5, dest_etag = $6,
                                dest_version = $7, prior_version = $8, prior_backup = $9, document_id = $10,
-                               error_kind = null, error_message = null, lease_token = null, lease_owner = null,
+                               error_kind = null, error_message = null, lease_token = null,
                                lease_until = null, finished_at = $11 {FENCE}"
                         );
                         sqlx::query(&sql)
@@ -940,6 +940,7 @@ macro_rules! shared_store {
                 attempts: row.try_get("attempts")?,
                 next_attempt_at: row.try_get("next_attempt_at")?,
                 lease_token: row.try_get("lease_token")?,
+                lease_owner: row.try_get("lease_owner")?,
                 source_sha256: row.try_get("source_sha256")?,
                 dest_sha256: row.try_get("dest_sha256")?,
                 dest_etag: row.try_get("dest_etag")?,

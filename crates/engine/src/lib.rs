@@ -73,26 +73,41 @@ pub async fn start(
     {
         return Err(EngineError::NotStartable(from));
     }
-    let summary = match plan(store.as_ref(), &job, source.as_ref(), dest.as_ref()).await {
-        Ok(summary) => summary,
-        Err(e) => {
+    let fail = |e: &EngineError| {
+        let message = e.to_string();
+        async move {
             store
-                .transition_job(
-                    job_id,
-                    JobStatus::Planning,
-                    JobStatus::Failed,
-                    Some(&e.to_string()),
-                    Utc::now(),
-                )
-                .await?;
-            return Err(e);
+                .transition_job(job_id, JobStatus::Planning, JobStatus::Failed, Some(&message), Utc::now())
+                .await
         }
     };
     if job.spec.dry_run {
+        let summary = match plan(store.as_ref(), &job, source.as_ref(), dest.as_ref()).await {
+            Ok(summary) => summary,
+            Err(e) => {
+                fail(&e).await?;
+                return Err(e);
+            }
+        };
         store.transition_job(job_id, JobStatus::Planning, JobStatus::Ready, None, Utc::now()).await?;
         return Ok((summary, store.job_counts(job_id).await?));
     }
-    store.transition_job(job_id, JobStatus::Planning, JobStatus::Running, None, Utc::now()).await?;
-    let counts = run_job(store.clone(), job_id, source, dest, options).await?;
-    Ok((summary, counts))
+    // Workers start on the first items while the planner is still listing.
+    let planning = async {
+        match plan(store.as_ref(), &job, source.as_ref(), dest.as_ref()).await {
+            Ok(summary) => {
+                store
+                    .transition_job(job_id, JobStatus::Planning, JobStatus::Running, None, Utc::now())
+                    .await?;
+                Ok(summary)
+            }
+            Err(e) => {
+                fail(&e).await?;
+                Err(e)
+            }
+        }
+    };
+    let running = run_job(store.clone(), job_id, source.clone(), dest.clone(), options);
+    let (summary, counts) = tokio::join!(planning, running);
+    Ok((summary?, counts?))
 }

@@ -271,7 +271,8 @@ pub async fn run_job(
         job = store.job_by_id(job_id).await?;
         // The limit may be changed while the job runs.
         throttle.set_rate(limit(&job));
-        let stopping = job.status != JobStatus::Running;
+        // Items are worked while the job plans, too; anything else stops the claims.
+        let stopping = !matches!(job.status, JobStatus::Running | JobStatus::Planning);
         if !stopping && in_flight.len() < concurrency {
             claims += 1;
             let token = format!("{}-{}-{claims}", options.owner, uuid::Uuid::now_v7().simple());
@@ -290,10 +291,12 @@ pub async fn run_job(
         }
         if in_flight.is_empty() {
             let counts = store.job_counts(job_id).await?;
-            if stopping || counts.settled() {
-                if !stopping {
-                    settle(store.as_ref(), job_id, &counts).await?;
-                }
+            if stopping {
+                return Ok(counts);
+            }
+            // Settled only once planning is over: more items may still arrive.
+            if job.status == JobStatus::Running && counts.settled() {
+                settle(store.as_ref(), job_id, &counts).await?;
                 return Ok(counts);
             }
             // Items wait for their retry time or sit under another worker's lease.
