@@ -5,6 +5,7 @@
 
 pub mod decide;
 pub mod filter;
+pub mod pacer;
 pub mod plan;
 pub mod rollback;
 pub mod run;
@@ -20,6 +21,7 @@ use ferry_storage::{Provider, ProviderError};
 
 pub use decide::{Decision, KnownHashes, SkipReason, decide};
 pub use filter::{Filter, FilterError};
+pub use pacer::Pacer;
 pub use plan::{PlanSummary, plan};
 pub use rollback::{RollbackSummary, rollback};
 pub use run::{WorkerOptions, run_job};

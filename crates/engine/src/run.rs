@@ -13,7 +13,7 @@ use ferry_db::{CopyRecord, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
-use crate::{EngineError, Throttle, TransferOptions, copy_object};
+use crate::{EngineError, Pacer, Throttle, TransferOptions, copy_object};
 
 /// Where a destination object being overwritten is kept on a provider without
 /// versions, so a rollback can restore it.
@@ -214,7 +214,7 @@ async fn handle(
     item: ItemRecord,
     token: &str,
     (source, dest): (&dyn Provider, &dyn Provider),
-    throttle: &Throttle,
+    (throttle, pacer): (&Throttle, &Pacer),
 ) -> Result<(), EngineError> {
     let mut renew = tokio::time::interval(options.lease / 3);
     renew.tick().await;
@@ -238,8 +238,16 @@ async fn handle(
             catalog(store, job, &item, &outcome).await?;
             outcome
         }
-        Err(err) => failure(options, job, &item, &err),
+        Err(err) => {
+            if err.kind() == ErrorKind::RateLimited || err.retry_after().is_some() {
+                pacer.push_back(err.retry_after().unwrap_or(options.backoff));
+            }
+            failure(options, job, &item, &err)
+        }
     };
+    if matches!(outcome, ItemOutcome::Done { .. }) {
+        pacer.success();
+    }
     store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await?;
     Ok(())
 }
@@ -262,6 +270,7 @@ pub async fn run_job(
     let mut job = store.job_by_id(job_id).await?;
     let limit = |job: &JobRecord| job.spec.bandwidth_limit.and_then(|b| u64::try_from(b).ok());
     let throttle = Throttle::new(limit(&job));
+    let pacer = Pacer::new(usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1));
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
     // Each item runs as its own task, so its store calls progress while this loop
     // waits on the store for the next claim.
@@ -273,6 +282,8 @@ pub async fn run_job(
         throttle.set_rate(limit(&job));
         // Items are worked while the job plans, too; anything else stops the claims.
         let stopping = !matches!(job.status, JobStatus::Running | JobStatus::Planning);
+        // The pacer lowers the bound while a provider pushes back.
+        let concurrency = concurrency.min(pacer.allowed());
         if !stopping && in_flight.len() < concurrency {
             claims += 1;
             let token = format!("{}-{}-{claims}", options.owner, uuid::Uuid::now_v7().simple());
@@ -281,11 +292,13 @@ pub async fn run_job(
                 .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
                 .await?;
             for item in batch {
-                let (store, options, throttle) = (store.clone(), options.clone(), throttle.clone());
+                let (store, options) = (store.clone(), options.clone());
+                let (throttle, pacer) = (throttle.clone(), pacer.clone());
                 let (job, token, source, dest) = (job.clone(), token.clone(), source.clone(), dest.clone());
                 in_flight.spawn(async move {
                     let (source, dest) = (source.as_ref(), dest.as_ref());
-                    handle(store.as_ref(), &options, &job, item, &token, (source, dest), &throttle).await
+                    handle(store.as_ref(), &options, &job, item, &token, (source, dest), (&throttle, &pacer))
+                        .await
                 });
             }
         }

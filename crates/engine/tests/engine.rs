@@ -221,6 +221,8 @@ async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
             .on_nth(Op::Get, 1, Fault::Unavailable(Duration::from_millis(1)))
             .on_nth(Op::Get, 2, Fault::Unavailable(Duration::from_millis(1)))
             .on_nth(Op::Get, 4, Fault::TruncateBody)
+            .on_nth(Op::Get, 6, Fault::TooManyRequests(Duration::from_millis(5)))
+            .on_nth(Op::Get, 7, Fault::TooManyRequests(Duration::from_millis(5)))
             .on_every(Op::Head, Fault::Latency(Duration::from_millis(1))),
     );
     for k in keys(plain.as_ref()).await {
