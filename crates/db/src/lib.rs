@@ -268,6 +268,9 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Forgets the copy at `key` on a provider (it was deleted or moved away).
     async fn forget_copy(&self, provider_id: Uuid, key: &str) -> Result<()>;
 
+    /// The catalogued copy at `key` on a provider, if any.
+    async fn find_copy(&self, provider_id: Uuid, key: &str) -> Result<Option<CopyRecord>>;
+
     /// Every copy of a document, by provider.
     async fn document_copies(&self, document_id: Uuid) -> Result<Vec<CopyRecord>>;
 

@@ -838,6 +838,18 @@ macro_rules! shared_store {
                 rows.iter().map(copy_from_row).collect()
             }
 
+            async fn find_copy(&self, provider_id: uuid::Uuid, key: &str) -> $crate::Result<Option<$crate::CopyRecord>> {
+                let row = sqlx::query(
+                    "select c.*, d.title from document_copy c join document d on d.document_id = c.document_id
+                     where c.provider_id = $1 and c.key = $2",
+                )
+                .bind(provider_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(copy_from_row).transpose()
+            }
+
             async fn count_documents(&self) -> $crate::Result<i64> {
                 let row = sqlx::query("select count(*) as n from document").fetch_one(&self.pool).await?;
                 Ok(sqlx::Row::try_get(&row, "n")?)

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use ferry_db::{JobRecord, NewItem, Store};
-use ferry_model::job::{ItemAction, Strategy};
+use ferry_model::job::{ItemAction, OverwritePolicy, Strategy};
 use ferry_storage::{ListOptions, ObjectKey, ObjectMeta, Provider};
 use futures::{StreamExt, TryStreamExt};
 
@@ -59,6 +59,22 @@ fn new_item(
         source_version: meta.version.clone(),
         source_modified: meta.modified,
     }
+}
+
+/// The SHA-256 the catalog recorded for `key` on a provider, when the object is
+/// still the revision that was recorded.
+async fn recorded_sha(
+    store: &dyn Store,
+    provider_id: uuid::Uuid,
+    key: &str,
+    meta: &ObjectMeta,
+) -> Result<Option<String>, EngineError> {
+    let Some(copy) = store.find_copy(provider_id, key).await? else { return Ok(None) };
+    let current = meta.version.as_ref().or(meta.etag.as_ref());
+    let unchanged = copy.revision.is_some()
+        && copy.revision.as_ref() == current
+        && copy.size == i64::try_from(meta.size).unwrap_or(-1);
+    Ok(if unchanged { copy.sha256 } else { None })
 }
 
 /// Plans `job`: lists both sides and upserts its items.
@@ -127,8 +143,21 @@ pub async fn plan(
                 Ordering::Greater => break,
             }
         }
-        let (action, reason) = match decide(job.spec.overwrite, &src, found.as_ref(), KnownHashes::default())
+        let mut decision = decide(job.spec.overwrite, &src, found.as_ref(), KnownHashes::default());
+        if let (Decision::Overwrite, OverwritePolicy::IfDifferent, Some(dest_meta)) =
+            (decision, job.spec.overwrite, found.as_ref())
+            && dest_meta.size == src.size
         {
+            // Same size and no hash from the providers: ask the catalog what Ferry
+            // recorded, as long as neither object changed since.
+            let src_key = format!("{}{rel}", job.spec.source_prefix);
+            let dest_key = format!("{}{rel}", job.spec.dest_prefix);
+            let source_sha = recorded_sha(store, job.spec.source_id, &src_key, &src).await?;
+            let dest_sha = recorded_sha(store, job.spec.dest_id, &dest_key, dest_meta).await?;
+            let known = KnownHashes { source: source_sha.as_deref(), destination: dest_sha.as_deref() };
+            decision = decide(job.spec.overwrite, &src, found.as_ref(), known);
+        }
+        let (action, reason) = match decision {
             Decision::Copy => (ItemAction::Copy, None),
             Decision::Overwrite => (ItemAction::Overwrite, None),
             Decision::Skip(why) => (ItemAction::Skip, Some(why.as_str().to_owned())),

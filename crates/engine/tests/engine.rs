@@ -344,6 +344,40 @@ async fn crashed_worker(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
 }
 
 #[tokio::test]
+async fn a_second_migration_knows_copies_by_the_catalog() {
+    // Local folders report no hashes: equal sizes would have to be copied again,
+    // but the catalog remembers the SHA-256 of what Ferry wrote and read.
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        ferry_db::connect(&format!("sqlite://{}", dir.path().join("ferry.db").display())).await.unwrap();
+    let ids = providers(store.as_ref()).await;
+    let (src_dir, dst_dir) = (dir.path().join("src"), dir.path().join("dst"));
+    std::fs::create_dir_all(src_dir.join("in/docs")).unwrap();
+    std::fs::create_dir_all(&dst_dir).unwrap();
+    for i in 0..6 {
+        std::fs::write(src_dir.join(format!("in/docs/{i:02}.pdf")), content(i)).unwrap();
+    }
+    let source: Arc<dyn Provider> = Arc::new(ferry_storage::local::LocalProvider::new(&src_dir).unwrap());
+    let dest: Arc<dyn Provider> = Arc::new(ferry_storage::local::LocalProvider::new(&dst_dir).unwrap());
+    let first = store.create_job(&spec("first", ids), None).await.unwrap();
+    let (plan, _) = start(&store, first.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!(plan.copy, 6);
+    // Someone changes one destination file (same size, other bytes).
+    let mut changed = content(3);
+    changed[0] ^= 1;
+    std::fs::write(dst_dir.join("archive/docs/03.pdf"), &changed).unwrap();
+    let second = store.create_job(&spec("second", ids), None).await.unwrap();
+    let (plan, counts) = start(&store, second.id, source, dest, &fast()).await.unwrap();
+    assert_eq!((plan.skip, plan.overwrite), (5, 1), "{plan:?}");
+    assert_eq!(counts.done, 1);
+    assert_eq!(
+        std::fs::read(dst_dir.join("archive/docs/03.pdf")).unwrap(),
+        content(3),
+        "the changed file is put right"
+    );
+}
+
+#[tokio::test]
 async fn jobs_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store =
