@@ -215,6 +215,16 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let app = app_state(&config, store.clone(), sealer);
     // Migrations that were planning or running when Ferry stopped carry on.
     app.runner.resume_interrupted(&app).await;
+    let scheduler = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                app::ssr::migrations::start_due(&app, chrono::Utc::now()).await;
+            }
+        })
+    };
     let router = build_router(&config, app, shutdown_rx);
     tracing::info!(
         address = %format!("http://{}", config.server.listen),
@@ -242,6 +252,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         () = deadline => tracing::warn!("open requests did not finish within 10 s; stopping anyway"),
     }
     cleanup.abort();
+    scheduler.abort();
     if let Some(health) = health {
         health.abort();
     }

@@ -22,6 +22,7 @@ struct Ferry {
     addr: SocketAddr,
     store: Arc<dyn Store>,
     sealer: Arc<ferry_db::seal::Sealer>,
+    app: app::ssr::AppState,
     _shutdown: watch::Sender<bool>,
     _dir: tempfile::TempDir,
 }
@@ -34,13 +35,13 @@ async fn start(database_url: Option<String>) -> Ferry {
     let sealer = ferry_server::open_sealer(&config, store.as_ref()).await.unwrap();
     let (tx, rx) = watch::channel(false);
     let app = ferry_server::app_state(&config, store.clone(), sealer.clone());
-    let router = ferry_server::build_router(&config, app, rx);
+    let router = ferry_server::build_router(&config, app.clone(), rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    Ferry { base: format!("http://{addr}"), addr, store, sealer, _shutdown: tx, _dir: dir }
+    Ferry { base: format!("http://{addr}"), addr, store, sealer, app, _shutdown: tx, _dir: dir }
 }
 
 fn client() -> reqwest::Client {
@@ -585,7 +586,50 @@ async fn migrations(
     let res = c.post(url("/api/migrations/rollback")).form(&[("id", id.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT, "only once");
 
+    // Schedules: bad ones are named; a due one is started by the scheduler.
+    for (schedule, why) in
+        [("cron 61 * * * *", "minute"), ("at 2001-01-01T00:00:00Z", "passed"), ("hourly", "manual")]
+    {
+        let (status, body) = create(form(json!({ "name": "Nightly", "schedule": schedule }))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{schedule}: {body}");
+        assert!(body.to_string().contains(why), "{schedule}: {body}");
+    }
+    let (status, nightly) =
+        create(form(json!({ "name": "Nightly", "dest_prefix": "nightly/", "schedule": "cron 0 2 * * *" })))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{nightly}");
+    assert_eq!(nightly["schedule"], "cron 0 2 * * *");
+    let next: chrono::DateTime<chrono::Utc> = nightly["next_run"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next.format("%H:%M").to_string(), "02:00");
+    assert_eq!(
+        app::ssr::migrations::start_due(&ferry.app, next - chrono::Duration::minutes(1)).await,
+        0,
+        "not yet"
+    );
+    assert_eq!(app::ssr::migrations::start_due(&ferry.app, next).await, 1);
+    let nightly_id = nightly["id"].as_str().unwrap().to_owned();
+    for _ in 0..200 {
+        last = c
+            .post(url("/api/migrations/get"))
+            .form(&[("id", nightly_id.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    assert!(dest_dir.path().join("nightly/sub/0.pdf").exists());
+    let following: chrono::DateTime<chrono::Utc> = last["next_run"].as_str().unwrap().parse().unwrap();
+    assert!(following > chrono::Utc::now(), "the next night: {following}");
+
     let log = ferry.store.list_audit(500).await.unwrap();
+    assert!(log.iter().any(|e| e.actor_name == "scheduler"));
     for action in ["job.created", "job.started", "job.rolled_back"] {
         assert!(log.iter().any(|e| e.action == action), "{action}");
     }

@@ -11,6 +11,7 @@ use ferry_engine::{Filter, WorkerOptions};
 use ferry_model::Role;
 use ferry_model::job::{ItemStatus, ItemView, JobForm, JobStatus, JobView, Strategy};
 use ferry_model::provider::{FieldProblem, ProviderStatus};
+use ferry_model::schedule::Schedule;
 use ferry_storage::{ObjectKey, Provider};
 use uuid::Uuid;
 
@@ -278,6 +279,18 @@ async fn validate(state: &AppState, form: &JobForm) -> Result<JobSpec, AppError>
     if let Err(e) = Filter::new(&form.filter) {
         problems.push(FieldProblem::new(&format!("filter.{}", e.field), e.message));
     }
+    let schedule = match form.schedule.parse::<Schedule>() {
+        Ok(Schedule::At(t)) if t <= Utc::now() => {
+            problems
+                .push(FieldProblem::new("schedule", "That time has passed: choose a time in the future."));
+            Schedule::Manual
+        }
+        Ok(schedule) => schedule,
+        Err(message) => {
+            problems.push(FieldProblem::new("schedule", message));
+            Schedule::Manual
+        }
+    };
     if !problems.is_empty() {
         return Err(AppError::Fields(problems));
     }
@@ -298,7 +311,7 @@ async fn validate(state: &AppState, form: &JobForm) -> Result<JobSpec, AppError>
         max_attempts: small(form.max_attempts),
         mirror_deletes: form.strategy == Strategy::Mirror && form.mirror_deletes,
         max_deletes: small(form.max_deletes),
-        schedule: "manual".to_owned(),
+        schedule: schedule.to_string(),
     })
 }
 
@@ -326,7 +339,55 @@ async fn view_of(state: &AppState, job: &JobRecord) -> Result<JobView, AppError>
         created_at: job.created_at,
         started_at: job.started_at,
         finished_at: job.finished_at,
+        schedule: job.spec.schedule.clone(),
+        next_run: next_run(job),
     })
+}
+
+/// When a job's schedule starts it next (none for manual jobs, or a one-off that ran).
+fn next_run(job: &JobRecord) -> Option<chrono::DateTime<Utc>> {
+    let schedule = job.spec.schedule.parse::<Schedule>().ok()?;
+    match schedule {
+        Schedule::Manual => None,
+        Schedule::At(t) => job.started_at.is_none().then_some(t),
+        Schedule::Cron(_) => schedule.next_after(job.started_at.unwrap_or(job.created_at)),
+    }
+}
+
+/// Starts every scheduled migration whose time has come and that can start now;
+/// returns how many started. The server calls this every half minute.
+pub async fn start_due(state: &AppState, now: chrono::DateTime<Utc>) -> usize {
+    let Ok(jobs) = state.store.list_jobs().await else { return 0 };
+    let mut started = 0;
+    for job in jobs {
+        let due = next_run(&job).is_some_and(|t| t <= now);
+        if !due || state.runner.is_running(job.id) || !job.status.can_transition_to(JobStatus::Planning) {
+            continue;
+        }
+        match open_pair(state, &job).await {
+            Ok((source, dest)) => {
+                state.runner.spawn(state.store.clone(), job.id, source, dest, Mode::Start);
+                started += 1;
+                audit(
+                    state.store.as_ref(),
+                    NewAuditEvent {
+                        actor_user_id: None,
+                        actor_name: "scheduler".to_owned(),
+                        source_addr: None,
+                        action: "job.started".to_owned(),
+                        target: Some(job.spec.name.clone()),
+                        detail: format!("started by its schedule ({})", job.spec.schedule),
+                    },
+                )
+                .await;
+            }
+            Err(e) => tracing::warn!(job = %job.id, error = %e, "a scheduled migration cannot start"),
+        }
+    }
+    if started > 0 {
+        tokio::task::yield_now().await;
+    }
+    started
 }
 
 async fn record(state: &AppState, caller: &Caller, action: &str, job: &JobRecord, detail: String) {

@@ -295,6 +295,9 @@ pub struct JobForm {
     /// Mirror: the most deletions per run (default 100).
     #[serde(default = "hundred")]
     pub max_deletes: i64,
+    /// `manual` (default), `at <RFC 3339 time>` or `cron <five fields>` (UTC).
+    #[serde(default)]
+    pub schedule: String,
 }
 
 fn yes() -> bool {
@@ -343,6 +346,10 @@ pub struct JobView {
     pub started_at: Option<DateTime<Utc>>,
     /// Last run ended.
     pub finished_at: Option<DateTime<Utc>>,
+    /// `manual`, `at …` or `cron …`.
+    pub schedule: String,
+    /// When the schedule starts it next.
+    pub next_run: Option<DateTime<Utc>>,
 }
 
 /// One item as the detail page and the report show it.

@@ -7,6 +7,7 @@ pub mod account;
 pub mod job;
 pub mod live;
 pub mod provider;
+pub mod schedule;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};
 pub use live::{DashboardCounts, LiveMessage};
