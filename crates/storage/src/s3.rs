@@ -269,7 +269,12 @@ impl Provider for S3Provider {
         meta.version = out.version_id().map(str::to_owned);
         meta.content_type = out.content_type().map(str::to_owned);
         meta.user_metadata = lowercase(out.metadata());
-        if let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
+        // A multipart object's checksum is a hash of its parts' hashes, not of its
+        // bytes; some servers send it without the `-N` that marks it. The
+        // multipart ETag (`…-N"`) gives it away.
+        let composite = out.checksum_type() == Some(&aws_sdk_s3::types::ChecksumType::Composite)
+            || meta.etag.as_deref().is_some_and(|e| e.trim_matches('"').contains('-'));
+        if !composite && let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
             meta.hashes.insert(HashKind::Sha256, sha);
         }
         Ok(meta)
