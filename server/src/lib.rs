@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod origin;
+pub mod report;
 pub mod routes;
 pub mod session_store;
 pub mod state;

@@ -526,6 +526,34 @@ async fn migrations(
     assert_eq!(items[0]["source_key"], "in/sub/0.pdf");
     assert_eq!(items[0]["source_sha256"].as_str().map(str::len), Some(64));
 
+    // The report: one CSV row per item with both hashes; the plan as CSV too.
+    let res = viewer.get(url(&format!("/migrations/{id}/report.csv"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("Invoices-report.csv"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<_> = csv.lines().collect();
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines[0].starts_with("source_key,dest_key,size,action,status"));
+    assert!(lines[1].starts_with("in/sub/0.pdf,2026/sub/0.pdf,"), "{csv}");
+    assert!(
+        lines[1].contains(",verified,1,") && lines[1].matches(|c: char| c.is_ascii_hexdigit()).count() >= 128,
+        "{csv}"
+    );
+    let plan = viewer
+        .get(url(&format!("/migrations/{id}/report.csv?plan=1")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plan.starts_with("source_key,dest_key,size,action,reason\r\n"), "{plan}");
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = anonymous.get(url(&format!("/migrations/{id}/report.csv"))).send().await.unwrap();
+    assert!(res.status().is_redirection() || res.status() == StatusCode::UNAUTHORIZED, "{}", res.status());
+    let res = viewer.get(url("/migrations/not-an-id/report.csv")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
     // The bandwidth limit can be changed (also while running); nonsense is refused.
     let res = c
         .post(url("/api/migrations/bandwidth"))
