@@ -13,7 +13,10 @@ use crate::state::ServerState;
 fn is_open(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/api/")
-        || matches!(path, "/ws" | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico" | "/robots.txt")
+        || matches!(
+            path,
+            "/ws" | "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/favicon.ico" | "/robots.txt"
+        )
 }
 
 /// Redirects page requests to sign-in or first-run setup as needed.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod guard;
+pub mod metrics;
 pub mod origin;
 pub mod report;
 pub mod routes;

@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::session_store::DbSessionStore;
 use crate::state::ServerState;
-use crate::{guard, report, ws};
+use crate::{guard, metrics, report, ws};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "ferry_session";
@@ -48,6 +48,7 @@ pub fn router(state: ServerState, options: RouterOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::handler))
         .route("/ws", get(ws::handler))
         .route("/migrations/{id}/report.csv", get(report::csv))
         .leptos_routes_with_context(

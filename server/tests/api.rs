@@ -554,6 +554,14 @@ async fn migrations(
     let res = viewer.get(url("/migrations/not-an-id/report.csv")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
+    // Prometheus figures: counts only, for scrapers without a session.
+    let metrics = anonymous.get(url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("# TYPE ferry_migrations gauge"), "{metrics}");
+    assert!(metrics.contains("ferry_migrations{status=\"completed\"} 1"), "{metrics}");
+    assert!(metrics.contains("ferry_items{status=\"verified\"} 5"), "{metrics}");
+    assert!(metrics.contains("ferry_documents 5"), "{metrics}");
+    assert!(!metrics.contains("Invoices") && !metrics.contains("pdf"), "no names or keys: {metrics}");
+
     // The bandwidth limit can be changed (also while running); nonsense is refused.
     let res = c
         .post(url("/api/migrations/bandwidth"))

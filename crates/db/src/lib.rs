@@ -274,6 +274,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Every copy of a document, by provider.
     async fn document_copies(&self, document_id: Uuid) -> Result<Vec<CopyRecord>>;
 
+    /// Figures for `/metrics`: `(family, label, value)` rows — jobs by status, items
+    /// and their bytes by status, failed items by error kind.
+    async fn metrics(&self) -> Result<Vec<(String, String, i64)>>;
+
     /// How many documents the catalog holds.
     async fn count_documents(&self) -> Result<i64>;
 }

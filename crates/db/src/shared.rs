@@ -850,6 +850,32 @@ macro_rules! shared_store {
                 row.as_ref().map(copy_from_row).transpose()
             }
 
+            async fn metrics(&self) -> $crate::Result<Vec<(String, String, i64)>> {
+                let rows = sqlx::query(
+                    "select 'jobs' as family, status as label, count(*) as n from job group by status
+                     union all
+                     select 'items', status, count(*) from job_item group by status
+                     union all
+                     select 'item_bytes', status, cast(coalesce(sum(size), 0) as bigint) from job_item group by status
+                     union all
+                     select 'failed_items', coalesce(error_kind, 'unknown'), count(*) from job_item
+                       where status = 'failed' group by error_kind
+                     union all
+                     select 'documents', 'all', count(*) from document",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            sqlx::Row::try_get(row, "family")?,
+                            sqlx::Row::try_get(row, "label")?,
+                            sqlx::Row::try_get(row, "n")?,
+                        ))
+                    })
+                    .collect()
+            }
+
             async fn count_documents(&self) -> $crate::Result<i64> {
                 let row = sqlx::query("select count(*) as n from document").fetch_one(&self.pool).await?;
                 Ok(sqlx::Row::try_get(&row, "n")?)
