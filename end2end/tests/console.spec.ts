@@ -115,6 +115,7 @@ test("the dashboard's live value changes without a reload", async ({ page }) => 
 test("an administrator adds a viewer; the viewer sees users but cannot add one", async ({ page, request }) => {
   await signIn(page, ADMIN);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+  await waitForHydration(page);
   const form = page.getByRole("form", { name: "Add a user" });
   await form.getByLabel("Username").fill(VIEWER.username);
   await form.getByLabel("Role").selectOption("viewer");

@@ -28,6 +28,9 @@ export async function signIn(page: Page, who: { username: string; password: stri
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await expect(page.getByTestId("signed-in-user")).toContainText(who.username);
+  // Sign-in ends with a full page load: wait until that page has hydrated, or a
+  // click on a busy machine may land on the server-rendered page before the wasm.
+  await waitForHydration(page);
 }
 
 export async function signOut(page: Page): Promise<void> {
