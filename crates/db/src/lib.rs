@@ -268,6 +268,15 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Forgets the copy at `key` on a provider (it was deleted or moved away).
     async fn forget_copy(&self, provider_id: Uuid, key: &str) -> Result<()>;
 
+    /// Records a re-check: the copy's sync status and when it was seen.
+    async fn set_copy_status(
+        &self,
+        document_id: Uuid,
+        provider_id: Uuid,
+        sync_status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
     /// The catalogued copy at `key` on a provider, if any.
     async fn find_copy(&self, provider_id: Uuid, key: &str) -> Result<Option<CopyRecord>>;
 

@@ -838,6 +838,26 @@ macro_rules! shared_store {
                 rows.iter().map(copy_from_row).collect()
             }
 
+            async fn set_copy_status(
+                &self,
+                document_id: uuid::Uuid,
+                provider_id: uuid::Uuid,
+                sync_status: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query(
+                    "update document_copy set sync_status = $3, last_seen_at = $4
+                     where document_id = $1 and provider_id = $2",
+                )
+                .bind(document_id)
+                .bind(provider_id)
+                .bind(sync_status)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                expect_one(done.rows_affected())
+            }
+
             async fn find_copy(&self, provider_id: uuid::Uuid, key: &str) -> $crate::Result<Option<$crate::CopyRecord>> {
                 let row = sqlx::query(
                     "select c.*, d.title from document_copy c join document d on d.document_id = c.document_id

@@ -147,6 +147,34 @@ async fn story(store: Arc<dyn Store>) {
         statuses.contains(&(ids.0, "canonical")) && statuses.contains(&(ids.1, "mirror")),
         "{statuses:?}"
     );
+    // Drift: a copy whose bytes change is caught by a re-check and marked.
+    let dest_copy = copies.iter().find(|c| c.provider_id == ids.1).unwrap().clone();
+    let source_copy = copies.iter().find(|c| c.provider_id == ids.0).unwrap().clone();
+    assert_eq!(
+        ferry_engine::recheck_copy(store.as_ref(), &source_copy, source.as_ref()).await.unwrap(),
+        ferry_engine::Drift::Intact
+    );
+    put(dest.as_ref(), "archive/docs/05.pdf", b"tampered").await;
+    let drift = ferry_engine::recheck_copy(store.as_ref(), &dest_copy, dest.as_ref()).await.unwrap();
+    assert!(matches!(drift, ferry_engine::Drift::Changed(_)), "{drift:?}");
+    let after = store.document_copies(item.document_id.unwrap()).await.unwrap();
+    let marked: Vec<_> = after.iter().map(|c| (c.provider_id, c.sync_status.as_str())).collect();
+    assert!(marked.contains(&(ids.1, "conflict")) && marked.contains(&(ids.0, "canonical")), "{marked:?}");
+    put(dest.as_ref(), "archive/docs/05.pdf", &content(5)).await;
+    dest.delete(&key("archive/docs/06.pdf"), ferry_storage::DeleteOptions::default()).await.unwrap();
+    let six = items.iter().find(|i| i.source_key == "in/docs/06.pdf").unwrap();
+    let six_copy = store
+        .document_copies(six.document_id.unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.provider_id == ids.1)
+        .unwrap();
+    assert_eq!(
+        ferry_engine::recheck_copy(store.as_ref(), &six_copy, dest.as_ref()).await.unwrap(),
+        ferry_engine::Drift::Missing
+    );
+    put(dest.as_ref(), "archive/docs/06.pdf", &content(6)).await;
     let overwritten = items.iter().find(|i| i.source_key == "in/docs/01.pdf").unwrap();
     assert_eq!(overwritten.prior_backup.as_deref(), Some(backup.as_str()));
     assert!(!keys(dest.as_ref()).await.iter().any(|k| k.ends_with(".txt")), "filtered out");

@@ -1,0 +1,54 @@
+//! Drift: re-reads a catalogued copy and compares its SHA-256 with the one Ferry
+//! recorded. A copy whose bytes changed, or that is gone, is marked `conflict` in
+//! the catalog; an intact one has its last-seen time refreshed.
+
+use chrono::Utc;
+use ferry_db::{CopyRecord, Store};
+use ferry_storage::{GetOptions, ObjectKey, Provider};
+use futures::TryStreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::EngineError;
+
+/// What a re-check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// The bytes still have the recorded SHA-256.
+    Intact,
+    /// The bytes changed: their SHA-256 now.
+    Changed(String),
+    /// The copy is no longer there.
+    Missing,
+}
+
+/// Re-checks one copy on its provider and records the verdict.
+///
+/// # Errors
+/// Provider failures other than "not found"; store failures.
+pub async fn recheck_copy(
+    store: &dyn Store,
+    copy: &CopyRecord,
+    provider: &dyn Provider,
+) -> Result<Drift, EngineError> {
+    let key = ObjectKey::new(copy.key.clone()).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let drift = match provider.get(&key, GetOptions::default()).await {
+        Ok(got) => {
+            let mut hasher = Sha256::new();
+            let mut body = got.body;
+            while let Some(chunk) = body.try_next().await? {
+                hasher.update(&chunk);
+            }
+            let actual = hex::encode(hasher.finalize());
+            if copy.sha256.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&actual)) {
+                Drift::Intact
+            } else {
+                Drift::Changed(actual)
+            }
+        }
+        Err(e) if e.is_not_found() => Drift::Missing,
+        Err(e) => return Err(e.into()),
+    };
+    let status = if drift == Drift::Intact { copy.sync_status.as_str() } else { "conflict" };
+    store.set_copy_status(copy.document_id, copy.provider_id, status, Utc::now()).await?;
+    Ok(drift)
+}
