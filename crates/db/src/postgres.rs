@@ -54,4 +54,4 @@ async fn lock_users_for_setup(tx: &mut Transaction<'_, Postgres>) -> Result<()> 
 }
 
 // Workers in several processes skip rows another claim holds instead of waiting.
-shared_store!(PgStore, Dialect::Postgres, "for update skip locked", "BEGIN");
+shared_store!(PgStore, sqlx::postgres::PgRow, Dialect::Postgres, "for update skip locked", "BEGIN");

@@ -5,9 +5,12 @@
 //!
 //! [`Store`]: crate::Store
 
-/// Expands to `impl Store for $store`, where `$store` has a `pool` field of a sqlx pool.
+/// Expands to `impl Store for $store`, where `$store` has a `pool` field of a sqlx pool
+/// whose rows are `$row`.
 macro_rules! shared_store {
-    ($store:ty, $dialect:expr, $claim_lock:literal, $begin_write:literal) => {
+    ($store:ty, $row:ty, $dialect:expr, $claim_lock:literal, $begin_write:literal) => {
+        use sqlx::Row as _;
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn dialect(&self) -> $crate::Dialect {
@@ -902,15 +905,7 @@ macro_rules! shared_store {
             }
         }
 
-        fn copy_from_row<R>(row: &R) -> $crate::Result<$crate::CopyRecord>
-        where
-            R: sqlx::Row,
-            for<'a> &'a str: sqlx::ColumnIndex<R>,
-            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        {
+        fn copy_from_row(row: &$row) -> $crate::Result<$crate::CopyRecord> {
             Ok($crate::CopyRecord {
                 document_id: row.try_get("document_id")?,
                 title: row.try_get("title")?,
@@ -924,17 +919,7 @@ macro_rules! shared_store {
             })
         }
 
-        fn job_from_row<R>(row: &R) -> $crate::Result<$crate::JobRecord>
-        where
-            R: sqlx::Row,
-            for<'a> &'a str: sqlx::ColumnIndex<R>,
-            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i32: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        {
+        fn job_from_row(row: &$row) -> $crate::Result<$crate::JobRecord> {
             let corrupt = |e: String| $crate::DbError::Corrupt(e);
             let filter: String = row.try_get("filter")?;
             let strategy: String = row.try_get("strategy")?;
@@ -971,16 +956,7 @@ macro_rules! shared_store {
             })
         }
 
-        fn item_from_row<R>(row: &R) -> $crate::Result<$crate::ItemRecord>
-        where
-            R: sqlx::Row,
-            for<'a> &'a str: sqlx::ColumnIndex<R>,
-            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i32: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        {
+        fn item_from_row(row: &$row) -> $crate::Result<$crate::ItemRecord> {
             let corrupt = |e: String| $crate::DbError::Corrupt(e);
             let action: String = row.try_get("action")?;
             let status: String = row.try_get("status")?;
@@ -1020,16 +996,7 @@ macro_rules! shared_store {
                         from document_copy group by provider_id) c
                on c.provider_id = p.provider_id";
 
-        fn provider_from_row<R>(row: &R) -> $crate::Result<$crate::ProviderRecord>
-        where
-            R: sqlx::Row,
-            for<'a> &'a str: sqlx::ColumnIndex<R>,
-            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        {
+        fn provider_from_row(row: &$row) -> $crate::Result<$crate::ProviderRecord> {
             let corrupt = |e: String| $crate::DbError::Corrupt(e);
             let kind: String = row.try_get("kind")?;
             let status: String = row.try_get("status")?;
@@ -1060,15 +1027,7 @@ macro_rules! shared_store {
             if rows == 0 { Err($crate::DbError::NotFound) } else { Ok(()) }
         }
 
-        fn user_from_row<R>(row: &R) -> $crate::Result<$crate::UserRecord>
-        where
-            R: sqlx::Row,
-            for<'a> &'a str: sqlx::ColumnIndex<R>,
-            uuid::Uuid: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-            chrono::DateTime<chrono::Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        {
+        fn user_from_row(row: &$row) -> $crate::Result<$crate::UserRecord> {
             let role: String = row.try_get("role")?;
             Ok($crate::UserRecord {
                 user: ferry_model::UserSummary {

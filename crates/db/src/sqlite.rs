@@ -46,4 +46,4 @@ async fn lock_users_for_setup(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
 }
 
 // SQLite runs one writer at a time: the claim's single UPDATE is atomic as it is.
-shared_store!(SqliteStore, Dialect::Sqlite, "", "BEGIN IMMEDIATE");
+shared_store!(SqliteStore, sqlx::sqlite::SqliteRow, Dialect::Sqlite, "", "BEGIN IMMEDIATE");
