@@ -61,6 +61,24 @@ pub struct Caller {
     pub addr: Option<String>,
 }
 
+impl Caller {
+    /// Appends a change this caller made to the audit log (never a secret).
+    pub async fn audit(&self, store: &dyn Store, action: &str, target: &str, detail: String) {
+        audit(
+            store,
+            NewAuditEvent {
+                actor_user_id: Some(self.user.id),
+                actor_name: self.user.username.clone(),
+                source_addr: self.addr.clone(),
+                action: action.to_owned(),
+                target: Some(target.to_owned()),
+                detail,
+            },
+        )
+        .await;
+    }
+}
+
 /// The state, from the server function's context.
 ///
 /// # Errors

@@ -196,6 +196,15 @@ async fn open_pair(
     Ok((source, dest))
 }
 
+/// “X is paused, so it cannot be started now.”
+fn cannot_now(job: &JobRecord, what: &str) -> AppError {
+    AppError::Conflict(format!(
+        "“{}” is {}, so it cannot be {what} now.",
+        job.spec.name,
+        job.status.as_str().replace('_', " ")
+    ))
+}
+
 fn not_found(e: DbError) -> AppError {
     match e {
         DbError::NotFound => AppError::NotFound("That migration".to_owned()),
@@ -390,21 +399,6 @@ pub async fn start_due(state: &AppState, now: chrono::DateTime<Utc>) -> usize {
     started
 }
 
-async fn record(state: &AppState, caller: &Caller, action: &str, job: &JobRecord, detail: String) {
-    audit(
-        state.store.as_ref(),
-        NewAuditEvent {
-            actor_user_id: Some(caller.user.id),
-            actor_name: caller.user.username.clone(),
-            source_addr: caller.addr.clone(),
-            action: action.to_owned(),
-            target: Some(job.spec.name.clone()),
-            detail,
-        },
-    )
-    .await;
-}
-
 /// Creates a migration in `draft`.
 ///
 /// # Errors
@@ -420,14 +414,14 @@ pub async fn create(form: JobForm) -> Result<JobView, AppError> {
         )]),
         other => db_error(other),
     })?;
-    record(
-        &state,
-        &caller,
-        "job.created",
-        &job,
-        format!("{} {} → {}", spec.strategy, spec.source_prefix, spec.dest_prefix),
-    )
-    .await;
+    caller
+        .audit(
+            state.store.as_ref(),
+            "job.created",
+            &job.spec.name,
+            format!("{} {} → {}", spec.strategy, spec.source_prefix, spec.dest_prefix),
+        )
+        .await;
     view_of(&state, &job).await
 }
 
@@ -467,24 +461,11 @@ pub async fn start(id: Uuid) -> Result<JobView, AppError> {
     let state = state()?;
     let job = state.store.job_by_id(id).await.map_err(not_found)?;
     if state.runner.is_running(id) || !job.status.can_transition_to(JobStatus::Planning) {
-        return Err(AppError::Conflict(format!(
-            "“{}” is {}, so it cannot be started now.",
-            job.spec.name,
-            job.status.as_str().replace('_', " ")
-        )));
+        return Err(cannot_now(&job, "started"));
     }
-    let (source, dest) = open_pair(&state, &job).await?;
-    state.runner.spawn(state.store.clone(), id, source, dest, Mode::Start);
-    record(
-        &state,
-        &caller,
-        "job.started",
-        &job,
-        if job.spec.dry_run { "dry run".into() } else { "run".into() },
-    )
-    .await;
-    // The task moves the job to planning at once; report what is known now.
-    tokio::task::yield_now().await;
+    start_inner(&state, &job).await?;
+    let detail = if job.spec.dry_run { "dry run" } else { "run" };
+    caller.audit(state.store.as_ref(), "job.started", &job.spec.name, detail.to_owned()).await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
@@ -501,11 +482,7 @@ async fn change(
         && job.status.can_transition_to(to)
         && state.store.transition_job(id, job.status, to, None, Utc::now()).await.map_err(db_error)?;
     if !moved {
-        return Err(AppError::Conflict(format!(
-            "“{}” is {}, so it cannot be {action} now.",
-            job.spec.name,
-            job.status.as_str().replace('_', " ")
-        )));
+        return Err(cannot_now(&job, action));
     }
     Ok((state, caller, job))
 }
@@ -516,7 +493,7 @@ async fn change(
 /// [`AppError::Conflict`] unless it is running.
 pub async fn pause(id: Uuid) -> Result<JobView, AppError> {
     let (state, caller, job) = change(id, &[JobStatus::Running], JobStatus::Paused, "paused").await?;
-    record(&state, &caller, "job.paused", &job, String::new()).await;
+    caller.audit(state.store.as_ref(), "job.paused", &job.spec.name, String::new()).await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
@@ -528,7 +505,7 @@ pub async fn resume(id: Uuid) -> Result<JobView, AppError> {
     let (state, caller, job) = change(id, &[JobStatus::Paused], JobStatus::Running, "resumed").await?;
     let (source, dest) = open_pair(&state, &job).await?;
     state.runner.spawn(state.store.clone(), id, source, dest, Mode::Resume);
-    record(&state, &caller, "job.resumed", &job, String::new()).await;
+    caller.audit(state.store.as_ref(), "job.resumed", &job.spec.name, String::new()).await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
@@ -546,7 +523,7 @@ pub async fn cancel(id: Uuid) -> Result<JobView, AppError> {
         JobStatus::Verifying,
     ];
     let (state, caller, job) = change(id, &open, JobStatus::Cancelled, "cancelled").await?;
-    record(&state, &caller, "job.cancelled", &job, String::new()).await;
+    caller.audit(state.store.as_ref(), "job.cancelled", &job.spec.name, String::new()).await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
@@ -565,11 +542,15 @@ pub async fn retry_failed(id: Uuid) -> Result<JobView, AppError> {
         )));
     }
     let n = state.store.retry_failed_items(id).await.map_err(db_error)?;
-    record(&state, &caller, "job.retried", &job, format!("{n} failed items queued again")).await;
+    caller
+        .audit(state.store.as_ref(), "job.retried", &job.spec.name, format!("{n} failed items queued again"))
+        .await;
     start_inner(&state, &job).await?;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
+/// Spawns the job's start; the task moves it to planning at once, so the caller
+/// reports what is known right after.
 async fn start_inner(state: &AppState, job: &JobRecord) -> Result<(), AppError> {
     let (source, dest) = open_pair(state, job).await?;
     state.runner.spawn(state.store.clone(), job.id, source, dest, Mode::Start);
@@ -593,7 +574,7 @@ pub async fn set_bandwidth(id: Uuid, bytes_per_second: Option<i64>) -> Result<Jo
     let job = state.store.job_by_id(id).await.map_err(not_found)?;
     state.store.set_job_bandwidth(id, bytes_per_second, Utc::now()).await.map_err(not_found)?;
     let shown = bytes_per_second.map_or_else(|| "no limit".to_owned(), |b| format!("{b} bytes/s"));
-    record(&state, &caller, "job.bandwidth_changed", &job, shown).await;
+    caller.audit(state.store.as_ref(), "job.bandwidth_changed", &job.spec.name, shown).await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
@@ -606,11 +587,7 @@ pub async fn roll_back(id: Uuid) -> Result<JobView, AppError> {
     let state = state()?;
     let job = state.store.job_by_id(id).await.map_err(not_found)?;
     if state.runner.is_running(id) || !job.status.can_transition_to(JobStatus::RollingBack) {
-        return Err(AppError::Conflict(format!(
-            "“{}” is {}, so it cannot be rolled back now.",
-            job.spec.name,
-            job.status.as_str().replace('_', " ")
-        )));
+        return Err(cannot_now(&job, "rolled back"));
     }
     let (source, dest) = open_pair(&state, &job).await?;
     state
@@ -619,7 +596,9 @@ pub async fn roll_back(id: Uuid) -> Result<JobView, AppError> {
         .await
         .map_err(db_error)?;
     state.runner.spawn(state.store.clone(), id, source, dest, Mode::Rollback);
-    record(&state, &caller, "job.rolled_back", &job, "rollback started".to_owned()).await;
+    caller
+        .audit(state.store.as_ref(), "job.rolled_back", &job.spec.name, "rollback started".to_owned())
+        .await;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 

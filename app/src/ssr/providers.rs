@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ferry_db::{DbError, NewAuditEvent, ProviderRecord, ProviderWrite, Store, seal::Sealer};
+use ferry_db::{DbError, ProviderRecord, ProviderWrite, Store, seal::Sealer};
 use ferry_model::Role;
 use ferry_model::provider::{
     EndpointPolicy, FieldProblem, Health, ProviderForm, ProviderSettings, ProviderStatus, ProviderView,
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{AppState, Caller, audit, db_error, internal, require, state};
+use super::{AppState, db_error, internal, require, state};
 use crate::error::AppError;
 
 /// How long one step of a connection test or health check may take.
@@ -277,35 +277,20 @@ pub async fn save(form: ProviderForm) -> Result<ProviderView, AppError> {
             format!("changed “{}” (now “{}” at {})", old.name, valid.name, valid.settings.location()),
         ),
     };
-    record_audit(&state, &caller, action, &record.name, detail).await;
+    caller.audit(state.store.as_ref(), action, &record.name, detail).await;
     if existing.is_some()
         && (valid.new_secret.is_some() || valid.new_session_token.is_some() || valid.clear_session_token)
     {
-        record_audit(
-            &state,
-            &caller,
-            "provider.secret_replaced",
-            &record.name,
-            "replaced stored credentials".to_owned(),
-        )
-        .await;
+        caller
+            .audit(
+                state.store.as_ref(),
+                "provider.secret_replaced",
+                &record.name,
+                "replaced stored credentials".to_owned(),
+            )
+            .await;
     }
     view_of(&state.sealer, &record)
-}
-
-async fn record_audit(state: &AppState, caller: &Caller, action: &str, target: &str, detail: String) {
-    audit(
-        state.store.as_ref(),
-        NewAuditEvent {
-            actor_user_id: Some(caller.user.id),
-            actor_name: caller.user.username.clone(),
-            source_addr: caller.addr.clone(),
-            action: action.to_owned(),
-            target: Some(target.to_owned()),
-            detail,
-        },
-    )
-    .await;
 }
 
 /// Changes a provider's status (operators and administrators).
@@ -317,14 +302,14 @@ pub async fn set_status(id: Uuid, status: ProviderStatus) -> Result<ProviderView
     let state = state()?;
     let record = state.store.provider_by_id(id).await.map_err(not_found)?;
     state.store.set_provider_status(id, status, Utc::now()).await.map_err(not_found)?;
-    record_audit(
-        &state,
-        &caller,
-        "provider.status_changed",
-        &record.name,
-        format!("{} → {}", record.status.label(), status.label()),
-    )
-    .await;
+    caller
+        .audit(
+            state.store.as_ref(),
+            "provider.status_changed",
+            &record.name,
+            format!("{} → {}", record.status.label(), status.label()),
+        )
+        .await;
     let record = state.store.provider_by_id(id).await.map_err(not_found)?;
     view_of(&state.sealer, &record)
 }
@@ -344,14 +329,14 @@ pub async fn delete(id: Uuid) -> Result<(), AppError> {
         )),
         other => not_found(other),
     })?;
-    record_audit(
-        &state,
-        &caller,
-        "provider.deleted",
-        &record.name,
-        format!("deleted {}", settings_location(&record)),
-    )
-    .await;
+    caller
+        .audit(
+            state.store.as_ref(),
+            "provider.deleted",
+            &record.name,
+            format!("deleted {}", settings_location(&record)),
+        )
+        .await;
     Ok(())
 }
 
