@@ -70,19 +70,19 @@ free_port() {
 
 # Waits (at most $2 seconds, default 60) until $1 answers 200.
 wait_http() {
-  local url="$1" limit="${2:-60}" i
-  for i in $(seq 1 $((limit * 4))); do
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
-    sleep 0.25
-  done
-  return 1
+  _wait_curl -f "$@"
 }
 
 # Waits until a server answers HTTP at all (any status), at most $2 seconds.
 wait_answer() {
-  local url="$1" limit="${2:-60}" i
+  _wait_curl "" "$@"
+}
+
+# _wait_curl FLAG URL [LIMIT]: polls URL with curl (FLAG -f: only a 2xx counts).
+_wait_curl() {
+  local flag="$1" url="$2" limit="${3:-60}" i
   for i in $(seq 1 $((limit * 4))); do
-    if curl -s -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    if curl $flag -sS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
     sleep 0.25
   done
   return 1

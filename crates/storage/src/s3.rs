@@ -141,6 +141,16 @@ impl S3Provider {
     /// # Errors
     /// The service's refusal, mapped.
     pub async fn unfinished_uploads(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .open_uploads()
+            .await?
+            .iter()
+            .map(|u| (u.key().unwrap_or_default().to_owned(), u.upload_id().unwrap_or_default().to_owned()))
+            .collect())
+    }
+
+    /// The multipart uploads open under this provider's prefix.
+    async fn open_uploads(&self) -> Result<Vec<aws_sdk_s3::types::MultipartUpload>> {
         let out = self
             .client
             .list_multipart_uploads()
@@ -149,11 +159,7 @@ impl S3Provider {
             .send()
             .await
             .map_err(|e| map_sdk_error("list uploads", None, e))?;
-        Ok(out
-            .uploads()
-            .iter()
-            .map(|u| (u.key().unwrap_or_default().to_owned(), u.upload_id().unwrap_or_default().to_owned()))
-            .collect())
+        Ok(out.uploads().to_vec())
     }
 
     /// The full key in the bucket.
@@ -357,26 +363,18 @@ impl Provider for S3Provider {
     }
 
     async fn clean_interrupted(&self, older_than: std::time::Duration) -> Result<u64> {
-        let out = match self
-            .client
-            .list_multipart_uploads()
-            .bucket(&self.config.bucket)
-            .prefix(&self.config.prefix)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => {
-                let err = map_sdk_error("list uploads", None, e);
-                // Servers without the listing (s3s-fs) leave nothing Ferry could clean.
-                return if err.is_unsupported() { Ok(0) } else { Err(err) };
-            }
+        let uploads = match self.open_uploads().await {
+            Ok(uploads) => uploads,
+            // Servers without the listing (s3s-fs) leave nothing Ferry could clean.
+            Err(err) if err.is_unsupported() => return Ok(0),
+            Err(err) => return Err(err),
         };
         let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
         let mut aborted = 0;
-        for upload in out.uploads() {
-            let started = to_chrono(upload.initiated());
-            if started.is_some_and(|t| t > cutoff) {
+        for upload in &uploads {
+            // An upload of unknown age is only taken when any age will do.
+            let young = to_chrono(upload.initiated()).map_or(!older_than.is_zero(), |t| t > cutoff);
+            if young {
                 continue;
             }
             let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else { continue };

@@ -143,7 +143,11 @@ impl S3Config {
         Ok(())
     }
 
-    pub(crate) fn sdk_config(&self) -> Result<aws_sdk_s3::Config> {
+    /// The SDK configuration these settings make (TLS with ring, timeouts, checksums).
+    ///
+    /// # Errors
+    /// `InvalidConfig` for unusable settings.
+    pub fn sdk_config(&self) -> Result<aws_sdk_s3::Config> {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
             .build_https();
