@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -485,22 +487,7 @@ async fn migrations(
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = c.post(url("/api/migrations/start")).form(&[("id", id.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
-    let mut last = serde_json::Value::Null;
-    for _ in 0..200 {
-        last = c
-            .post(url("/api/migrations/get"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if last["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let last = common::wait_for_status(c, &ferry.base, &id, &["completed"]).await;
     assert_eq!(last["status"], "completed", "{last}");
     assert_eq!(
         (last["counts"]["done"].as_i64(), last["counts"]["total"].as_i64()),
@@ -601,21 +588,7 @@ async fn migrations(
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = c.post(url("/api/migrations/rollback")).form(&[("id", id.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
-    for _ in 0..200 {
-        last = c
-            .post(url("/api/migrations/get"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if last["status"] == "rolled_back" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let last = common::wait_for_status(c, &ferry.base, &id, &["rolled_back"]).await;
     assert_eq!(last["status"], "rolled_back", "{last}");
     assert!(!dest_dir.path().join("2026/sub/0.pdf").exists(), "the copy is gone");
     assert!(source_root.join("in/sub/0.pdf").exists(), "the source stays");
@@ -644,21 +617,7 @@ async fn migrations(
     );
     assert_eq!(app::ssr::migrations::start_due(&ferry.app, next).await, 1);
     let nightly_id = nightly["id"].as_str().unwrap().to_owned();
-    for _ in 0..200 {
-        last = c
-            .post(url("/api/migrations/get"))
-            .form(&[("id", nightly_id.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if last["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let last = common::wait_for_status(c, &ferry.base, &nightly_id, &["completed"]).await;
     assert_eq!(last["status"], "completed", "{last}");
     assert!(dest_dir.path().join("nightly/sub/0.pdf").exists());
     let following: chrono::DateTime<chrono::Utc> = last["next_run"].as_str().unwrap().parse().unwrap();

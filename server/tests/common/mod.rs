@@ -111,17 +111,22 @@ pub async fn job(c: &reqwest::Client, base: &str, id: &str) -> Value {
         .unwrap()
 }
 
-/// Waits until the migration has ended.
-pub async fn finished(c: &reqwest::Client, base: &str, id: &str) -> Value {
+/// Waits (at most five minutes) until the migration reaches one of `wanted`.
+pub async fn wait_for_status(c: &reqwest::Client, base: &str, id: &str, wanted: &[&str]) -> Value {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let view = job(c, base, id).await;
-        if matches!(view["status"].as_str(), Some("completed" | "completed_with_errors" | "failed")) {
+        if view["status"].as_str().is_some_and(|s| wanted.contains(&s)) {
             return view;
         }
-        assert!(Instant::now() < deadline, "did not finish: {view}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(Instant::now() < deadline, "never reached {wanted:?}: {view}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until the migration has ended.
+pub async fn finished(c: &reqwest::Client, base: &str, id: &str) -> Value {
+    wait_for_status(c, base, id, &["completed", "completed_with_errors", "failed"]).await
 }
 
 /// A document's bytes, different for each `i`.
