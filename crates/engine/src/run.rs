@@ -270,21 +270,27 @@ pub async fn run_job(
     let mut job = store.job_by_id(job_id).await?;
     let limit = |job: &JobRecord| job.spec.bandwidth_limit.and_then(|b| u64::try_from(b).ok());
     let throttle = Throttle::new(limit(&job));
-    let pacer = Pacer::new(usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1));
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
+    let pacer = Pacer::new(concurrency);
     // Each item runs as its own task, so its store calls progress while this loop
     // waits on the store for the next claim.
     let mut in_flight = tokio::task::JoinSet::new();
     let mut claims = 0_u64;
+    let mut refreshed = tokio::time::Instant::now();
     loop {
-        job = store.job_by_id(job_id).await?;
-        // The limit may be changed while the job runs.
-        throttle.set_rate(limit(&job));
+        // The job's status and limit are read again every `poll`, not after every item.
+        if in_flight.is_empty() || refreshed.elapsed() >= options.poll {
+            job = store.job_by_id(job_id).await?;
+            refreshed = tokio::time::Instant::now();
+            // The limit may be changed while the job runs.
+            throttle.set_rate(limit(&job));
+        }
         // Items are worked while the job plans, too; anything else stops the claims.
         let stopping = !matches!(job.status, JobStatus::Running | JobStatus::Planning);
         // The pacer lowers the bound while a provider pushes back.
         let concurrency = concurrency.min(pacer.allowed());
-        if !stopping && in_flight.len() < concurrency {
+        // Claims come in batches: the queue is topped up once half the room is free.
+        if !stopping && in_flight.len() < concurrency && in_flight.len() <= concurrency / 2 {
             claims += 1;
             let token = format!("{}-{}-{claims}", options.owner, uuid::Uuid::now_v7().simple());
             let room = i64::try_from(concurrency - in_flight.len()).unwrap_or(1);
