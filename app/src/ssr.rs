@@ -178,6 +178,14 @@ pub fn db_error(err: DbError) -> AppError {
     }
 }
 
+/// Maps a store error for the console, naming what was not found ("That provider").
+pub fn db_error_about(what: &'static str) -> impl Fn(DbError) -> AppError {
+    move |err| match err {
+        DbError::NotFound => AppError::NotFound(what.to_owned()),
+        other => db_error(other),
+    }
+}
+
 /// Appends to the audit log; a failure is logged, never shown to the person.
 pub async fn audit(store: &dyn Store, event: NewAuditEvent) {
     if let Err(e) = store.append_audit(&event).await {

@@ -206,10 +206,7 @@ fn cannot_now(job: &JobRecord, what: &str) -> AppError {
 }
 
 fn not_found(e: DbError) -> AppError {
-    match e {
-        DbError::NotFound => AppError::NotFound("That migration".to_owned()),
-        other => db_error(other),
-    }
+    super::db_error_about("That migration")(e)
 }
 
 fn normalise_prefix(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) -> String {

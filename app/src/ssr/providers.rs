@@ -162,10 +162,7 @@ async fn prepare(
     form: &ProviderForm,
 ) -> Result<(Uuid, ValidProvider, Secrets, Option<ProviderRecord>), AppError> {
     let existing = match form.id {
-        Some(id) => Some(state.store.provider_by_id(id).await.map_err(|e| match e {
-            DbError::NotFound => AppError::NotFound("That provider".to_owned()),
-            other => db_error(other),
-        })?),
+        Some(id) => Some(state.store.provider_by_id(id).await.map_err(not_found)?),
         None => None,
     };
     let mut secrets = match &existing {
@@ -223,10 +220,7 @@ pub async fn get(id: Uuid) -> Result<ProviderView, AppError> {
 }
 
 fn not_found(e: DbError) -> AppError {
-    match e {
-        DbError::NotFound => AppError::NotFound("That provider".to_owned()),
-        other => db_error(other),
-    }
+    super::db_error_about("That provider")(e)
 }
 
 fn name_taken(e: DbError, name: &str) -> AppError {
