@@ -6,8 +6,10 @@
 pub mod account;
 pub mod job;
 pub mod live;
+pub mod progress;
 pub mod provider;
 pub mod schedule;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};
-pub use live::{DashboardCounts, LiveMessage};
+pub use live::{DashboardCounts, LiveMessage, LiveRequest};
+pub use progress::{ProgressView, RateWindow};

@@ -24,7 +24,7 @@ pub struct DashboardCounts {
 
 /// A message the server sends on `/ws`. Messages are hints: the page refetches the
 /// real state through a server function whenever it (re)connects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
     /// Sent once a second: the server's clock and a counter since the socket opened.
@@ -33,6 +33,25 @@ pub enum LiveMessage {
         server_time: DateTime<Utc>,
         /// Increases by one with every heartbeat on this socket.
         seq: u64,
+    },
+    /// A watched migration's progress: pushed a few times a second while it
+    /// changes, and once when it is first watched.
+    Progress(crate::ProgressView),
+    /// A watched migration does not exist (any more).
+    Gone {
+        /// The migration.
+        job_id: uuid::Uuid,
+    },
+}
+
+/// What a page asks of `/ws`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LiveRequest {
+    /// Push progress for these migrations (replaces the earlier list; at most 50).
+    Watch {
+        /// The migrations.
+        jobs: Vec<uuid::Uuid>,
     },
 }
 
