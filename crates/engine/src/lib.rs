@@ -4,6 +4,7 @@
 //! verified against what the destination reports or by reading it back).
 
 pub mod decide;
+pub mod events;
 pub mod filter;
 pub mod pacer;
 pub mod plan;
@@ -21,6 +22,7 @@ use ferry_model::job::{JobCounts, JobStatus};
 use ferry_storage::{Provider, ProviderError};
 
 pub use decide::{Decision, KnownHashes, SkipReason, decide};
+pub use events::{Event, EventKind, Events, ProviderLimits};
 pub use filter::{Filter, FilterError};
 pub use pacer::Pacer;
 pub use plan::{PlanSummary, plan};
@@ -77,12 +79,16 @@ pub async fn start(
     {
         return Err(EngineError::NotStartable(from));
     }
+    let events = &options.events;
+    events.publish(job_id, EventKind::Status(JobStatus::Planning));
     let fail = |e: &EngineError| {
         let message = e.to_string();
         async move {
-            store
+            let moved = store
                 .transition_job(job_id, JobStatus::Planning, JobStatus::Failed, Some(&message), Utc::now())
-                .await
+                .await;
+            events.publish(job_id, EventKind::Status(JobStatus::Failed));
+            moved
         }
     };
     if job.spec.dry_run {
@@ -94,6 +100,7 @@ pub async fn start(
             }
         };
         store.transition_job(job_id, JobStatus::Planning, JobStatus::Ready, None, Utc::now()).await?;
+        events.publish(job_id, EventKind::Status(JobStatus::Ready));
         return Ok((summary, store.job_counts(job_id).await?));
     }
     // Workers start on the first items while the planner is still listing.
@@ -103,6 +110,7 @@ pub async fn start(
                 store
                     .transition_job(job_id, JobStatus::Planning, JobStatus::Running, None, Utc::now())
                     .await?;
+                events.publish(job_id, EventKind::Status(JobStatus::Running));
                 Ok(summary)
             }
             Err(e) => {

@@ -13,7 +13,7 @@ use ferry_db::{CopyRecord, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
-use crate::{EngineError, Pacer, Throttle, TransferOptions, copy_object};
+use crate::{EngineError, EventKind, Events, Pacer, ProviderLimits, Throttle, TransferOptions, copy_object};
 
 /// Where a destination object being overwritten is kept on a provider without
 /// versions, so a rollback can restore it.
@@ -32,6 +32,10 @@ pub struct WorkerOptions {
     pub max_backoff: Duration,
     /// How often to look again when nothing is claimable but work remains.
     pub poll: Duration,
+    /// Where progress is told.
+    pub events: Events,
+    /// Transfers per provider across every job of this process.
+    pub limits: ProviderLimits,
 }
 
 impl Default for WorkerOptions {
@@ -42,6 +46,8 @@ impl Default for WorkerOptions {
             backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(300),
             poll: Duration::from_millis(250),
+            events: Events::default(),
+            limits: ProviderLimits::default(),
         }
     }
 }
@@ -218,7 +224,11 @@ async fn handle(
 ) -> Result<(), EngineError> {
     let mut renew = tokio::time::interval(options.lease / 3);
     renew.tick().await;
-    let work = work(job, &item, source, dest, throttle);
+    // Waiting for a provider's slot counts as working: the lease is renewed meanwhile.
+    let work = async {
+        let _slots = options.limits.acquire(job.spec.source_id, job.spec.dest_id).await;
+        work(job, &item, source, dest, throttle).await
+    };
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
@@ -248,7 +258,16 @@ async fn handle(
     if matches!(outcome, ItemOutcome::Done { .. }) {
         pacer.success();
     }
-    store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await?;
+    if store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await? {
+        let status = match &outcome {
+            ItemOutcome::Done { .. } => "done",
+            ItemOutcome::Retry { .. } => "pending",
+            ItemOutcome::Failed { .. } => "failed",
+        };
+        let kind =
+            EventKind::Item { key: item.source_key.clone(), status: status.to_owned(), size: item.size };
+        options.events.publish(job.id, kind);
+    }
     Ok(())
 }
 
@@ -315,7 +334,7 @@ pub async fn run_job(
             }
             // Settled only once planning is over: more items may still arrive.
             if job.status == JobStatus::Running && counts.settled() {
-                settle(store.as_ref(), job_id, &counts).await?;
+                settle(store.as_ref(), &options.events, job_id, &counts).await?;
                 return Ok(counts);
             }
             // Items wait for their retry time or sit under another worker's lease.
@@ -331,11 +350,17 @@ pub async fn run_job(
     }
 }
 
-async fn settle(store: &dyn Store, job_id: uuid::Uuid, counts: &JobCounts) -> Result<(), EngineError> {
+async fn settle(
+    store: &dyn Store,
+    events: &Events,
+    job_id: uuid::Uuid,
+    counts: &JobCounts,
+) -> Result<(), EngineError> {
     let at = Utc::now();
     if store.transition_job(job_id, JobStatus::Running, JobStatus::Verifying, None, at).await? {
         let end = if counts.failed > 0 { JobStatus::CompletedWithErrors } else { JobStatus::Completed };
         store.transition_job(job_id, JobStatus::Verifying, end, None, at).await?;
+        events.publish(job_id, EventKind::Status(end));
     }
     Ok(())
 }

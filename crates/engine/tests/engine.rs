@@ -86,6 +86,7 @@ fn fast() -> WorkerOptions {
         backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
         poll: Duration::from_millis(10),
+        ..WorkerOptions::default()
     }
 }
 
@@ -403,6 +404,87 @@ async fn a_second_migration_knows_copies_by_the_catalog() {
         content(3),
         "the changed file is put right"
     );
+}
+
+/// The plan items of a job, as comparable rows.
+async fn plan_rows(store: &dyn Store, job: uuid::Uuid) -> Vec<(String, String, ItemAction, Option<String>)> {
+    let items = store.list_items(job, None, None, 1_000).await.unwrap();
+    items.into_iter().map(|i| (i.source_key, i.dest_key, i.action, i.reason)).collect()
+}
+
+#[tokio::test]
+async fn a_dry_run_plans_exactly_what_the_real_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        ferry_db::connect(&format!("sqlite://{}", dir.path().join("ferry.db").display())).await.unwrap();
+    let ids = providers(store.as_ref()).await;
+    let shapes = [
+        (Strategy::Copy, OverwritePolicy::SkipExisting, false),
+        (Strategy::Copy, OverwritePolicy::Overwrite, false),
+        (Strategy::Copy, OverwritePolicy::IfDifferent, false),
+        (Strategy::Move, OverwritePolicy::IfDifferent, false),
+        (Strategy::Mirror, OverwritePolicy::IfDifferent, true),
+    ];
+    for (n, (strategy, overwrite, mirror_deletes)) in shapes.into_iter().enumerate() {
+        let shape = JobSpec { strategy, overwrite, mirror_deletes, ..spec(&format!("shape-{n}"), ids) };
+        let (source, dest) = seed().await;
+        let before = (keys(source.as_ref()).await, keys(dest.as_ref()).await);
+        let dry = store
+            .create_job(
+                &JobSpec { dry_run: true, name: format!("{}-dry", shape.name), ..shape.clone() },
+                None,
+            )
+            .await
+            .unwrap();
+        let (dry_plan, _) = start(&store, dry.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+        assert_eq!(
+            (keys(source.as_ref()).await, keys(dest.as_ref()).await),
+            before,
+            "{strategy} {overwrite}: a dry run touches neither side"
+        );
+        let planned = plan_rows(store.as_ref(), dry.id).await;
+
+        // The same job for real, on the same starting point.
+        let (source, dest) = seed().await;
+        let events = fast();
+        let mut heard = events.events.subscribe();
+        let real = store.create_job(&shape, None).await.unwrap();
+        let (real_plan, counts) =
+            start(&store, real.id, source.clone(), dest.clone(), &events).await.unwrap();
+        assert_eq!(real_plan, dry_plan, "{strategy} {overwrite}: same summary");
+        assert_eq!(plan_rows(store.as_ref(), real.id).await, planned, "{strategy} {overwrite}: same items");
+        // What the plan said is what happened on the destination.
+        let mut expected: std::collections::BTreeSet<String> = before.1.iter().cloned().collect();
+        for (_, dest_key, action, _) in &planned {
+            match action {
+                ItemAction::Copy | ItemAction::Overwrite => {
+                    expected.insert(dest_key.clone());
+                }
+                ItemAction::Delete => {
+                    expected.remove(dest_key);
+                }
+                ItemAction::Skip => {}
+            }
+        }
+        let after: std::collections::BTreeSet<String> =
+            keys(dest.as_ref()).await.into_iter().filter(|k| !k.starts_with(".ferry-backup/")).collect();
+        assert_eq!(after, expected, "{strategy} {overwrite}");
+        let working = planned.iter().filter(|p| p.2 != ItemAction::Skip).count();
+        assert_eq!(usize::try_from(counts.done).unwrap(), working, "{strategy} {overwrite}");
+        // Every finished item was told to watchers, and the end state too.
+        let mut done_events = 0;
+        let mut end = None;
+        while let Ok(event) = heard.try_recv() {
+            assert_eq!(event.job_id, real.id);
+            match event.kind {
+                ferry_engine::EventKind::Item { status, .. } if status == "done" => done_events += 1,
+                ferry_engine::EventKind::Status(s) => end = Some(s),
+                _ => {}
+            }
+        }
+        assert_eq!(done_events, working, "{strategy} {overwrite}: one event per finished item");
+        assert_eq!(end, Some(JobStatus::Completed));
+    }
 }
 
 #[tokio::test]

@@ -75,7 +75,9 @@ impl RateWindow {
             self.samples.clear();
         }
         self.samples.push_back((at_ms, objects, bytes));
-        while self.samples.len() > 2 && self.samples.front().is_some_and(|&(t, _, _)| at_ms - t > RATE_WINDOW_MS) {
+        while self.samples.len() > 2
+            && self.samples.front().is_some_and(|&(t, _, _)| at_ms - t > RATE_WINDOW_MS)
+        {
             self.samples.pop_front();
         }
     }
@@ -144,14 +146,7 @@ mod tests {
     use super::*;
 
     fn counts(total: i64, done: i64, total_bytes: i64, done_bytes: i64) -> JobCounts {
-        JobCounts {
-            total,
-            total_bytes,
-            pending: total - done,
-            done,
-            done_bytes,
-            ..JobCounts::default()
-        }
+        JobCounts { total, total_bytes, pending: total - done, done, done_bytes, ..JobCounts::default() }
     }
 
     #[test]
@@ -198,7 +193,13 @@ mod tests {
         let mut view = ProgressView {
             job_id: uuid::Uuid::nil(),
             status: JobStatus::Running,
-            counts: JobCounts { total: 4, total_bytes: 400, done: 1, done_bytes: 100, ..JobCounts::default() },
+            counts: JobCounts {
+                total: 4,
+                total_bytes: 400,
+                done: 1,
+                done_bytes: 100,
+                ..JobCounts::default()
+            },
             objects_per_sec: 0.0,
             bytes_per_sec: 0.0,
             eta_secs: None,
