@@ -79,6 +79,45 @@ impl Caller {
     }
 }
 
+/// Who made a change: a signed-in person, or someone at the server's own command line.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A signed-in person (console or API).
+    Person(&'a Caller),
+    /// `ferry migrate` and other commands run on the server's host.
+    CommandLine,
+}
+
+impl Actor<'_> {
+    /// Appends a change this actor made to the audit log (never a secret).
+    pub async fn audit(&self, store: &dyn Store, action: &str, target: &str, detail: String) {
+        match self {
+            Actor::Person(caller) => caller.audit(store, action, target, detail).await,
+            Actor::CommandLine => {
+                let user = std::env::var("USER").unwrap_or_else(|_| "unknown user".to_owned());
+                let event = NewAuditEvent {
+                    actor_user_id: None,
+                    actor_name: format!("command line ({user})"),
+                    source_addr: None,
+                    action: action.to_owned(),
+                    target: Some(target.to_owned()),
+                    detail,
+                };
+                audit(store, event).await;
+            }
+        }
+    }
+
+    /// The account behind the change, when a person made it.
+    #[must_use]
+    pub fn user_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Actor::Person(caller) => Some(caller.user.id),
+            Actor::CommandLine => None,
+        }
+    }
+}
+
 /// The state, from the server function's context.
 ///
 /// # Errors

@@ -72,6 +72,9 @@ pub enum Command {
     /// Run migration workers only, no console: more processes on one PostgreSQL
     /// database share the items of running migrations.
     Worker,
+    /// Run one migration here and now, with a progress bar: between providers
+    /// registered in the console, S3 buckets or local folders.
+    Migrate(Box<crate::migrate::MigrateArgs>),
     /// Administrative tasks for scripts.
     Admin {
         /// The task.

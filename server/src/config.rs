@@ -41,6 +41,9 @@ pub struct ProvidersConfig {
     pub refuse_private_endpoints: bool,
     /// Seconds between health checks of every enabled provider; 0 turns them off. Default 300.
     pub health_interval_secs: u64,
+    /// The most transfers one provider serves at once across every migration of a
+    /// process (each migration also has its own concurrency); 0: no bound. Default 128.
+    pub concurrency: usize,
 }
 
 /// `[server]`
@@ -107,6 +110,7 @@ fn defaults() -> Defaults {
             allow_metadata_endpoints: false,
             refuse_private_endpoints: false,
             health_interval_secs: 300,
+            concurrency: 128,
         },
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod metrics;
+pub mod migrate;
 pub mod origin;
 pub mod report;
 pub mod routes;
@@ -129,7 +130,10 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>, sealer: Arc<Sealer>) ->
             endpoint_policy: config.endpoint_policy(),
         }),
         sealer,
-        runner: Arc::new(app::ssr::migrations::Runner::new(ferry_engine::WorkerOptions::default())),
+        runner: Arc::new(app::ssr::migrations::Runner::new(ferry_engine::WorkerOptions {
+            limits: ferry_engine::ProviderLimits::new(config.providers.concurrency),
+            ..ferry_engine::WorkerOptions::default()
+        })),
     }
 }
 

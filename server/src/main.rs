@@ -29,6 +29,10 @@ async fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(2, e),
         },
+        Command::Migrate(args) => match ferry_server::migrate::run(&config, &args).await {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => fail(2, e),
+        },
         Command::Admin { task: AdminTask::CreateUser { username, role } } => {
             let store = match open_store(&config).await {
                 Ok(store) => store,

@@ -2,8 +2,11 @@
 //! latest message every page can read. Messages are hints; pages refetch real
 //! state through server functions when the channel (re)connects.
 
-use ferry_model::LiveMessage;
+use std::collections::HashMap;
+
+use ferry_model::{LiveMessage, ProgressView};
 use leptos::prelude::*;
+use uuid::Uuid;
 
 /// The state of the live channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +46,16 @@ impl LiveStatus {
 pub struct LiveChannel {
     /// Connection state.
     pub status: RwSignal<LiveStatus>,
-    /// The last message received.
+    /// The last heartbeat received.
     pub last: RwSignal<Option<LiveMessage>>,
     /// How many times the channel has connected; pages refetch when it changes.
     pub connects: RwSignal<u32>,
+    /// The latest progress of each watched migration.
+    pub progress: RwSignal<HashMap<Uuid, ProgressView>>,
+    /// Migrations that no longer exist.
+    pub gone: RwSignal<Vec<Uuid>>,
+    /// The migrations this tab watches; sent again on every (re)connect.
+    pub watching: RwSignal<Vec<Uuid>>,
 }
 
 impl LiveChannel {
@@ -57,13 +66,23 @@ impl LiveChannel {
             status: RwSignal::new(LiveStatus::Connecting),
             last: RwSignal::new(None),
             connects: RwSignal::new(0),
+            progress: RwSignal::new(HashMap::new()),
+            gone: RwSignal::new(Vec::new()),
+            watching: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Asks for progress of these migrations (replacing the earlier list).
+    pub fn watch(self, jobs: Vec<Uuid>) {
+        if self.watching.get_untracked() != jobs {
+            self.watching.set(jobs);
         }
     }
 
     /// Opens the websocket (in the browser only) and keeps it open.
     pub fn start(self) {
         #[cfg(feature = "hydrate")]
-        browser::connect(self);
+        browser::start(self);
     }
 }
 
@@ -81,8 +100,10 @@ mod browser {
     use wasm_bindgen::prelude::Closure;
     use web_sys::{MessageEvent, WebSocket};
 
-    use super::{LiveChannel, LiveStatus};
+    use ferry_model::{LiveMessage, LiveRequest};
     use leptos::prelude::*;
+
+    use super::{LiveChannel, LiveStatus};
 
     const RETRY: Duration = Duration::from_secs(2);
 
@@ -97,20 +118,52 @@ mod browser {
         set_timeout(move || connect(channel), RETRY);
     }
 
-    pub(super) fn connect(channel: LiveChannel) {
+    thread_local! {
+        /// The open socket, for sending watch requests.
+        static CURRENT: std::cell::RefCell<Option<WebSocket>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Tells the server which migrations this tab watches (when connected; on
+    /// connect the list is sent anyway).
+    pub(super) fn send_watch(jobs: Vec<uuid::Uuid>) {
+        let Ok(text) = serde_json::to_string(&LiveRequest::Watch { jobs }) else { return };
+        CURRENT.with(|current| {
+            if let Some(socket) = current.borrow().as_ref()
+                && socket.ready_state() == WebSocket::OPEN
+            {
+                let _ = socket.send_with_str(&text);
+            }
+        });
+    }
+
+    /// Opens the socket and re-sends the watch list whenever it changes.
+    pub(super) fn start(channel: LiveChannel) {
+        Effect::new(move |_| send_watch(channel.watching.get()));
+        connect(channel);
+    }
+
+    fn connect(channel: LiveChannel) {
         let Some(socket) = url().and_then(|u| WebSocket::new(&u).ok()) else {
             retry_later(channel);
             return;
         };
+        CURRENT.with(|current| *current.borrow_mut() = Some(socket.clone()));
         let on_open = Closure::<dyn FnMut()>::new(move || {
             channel.status.set(LiveStatus::Live);
             channel.connects.update(|n| *n += 1);
+            send_watch(channel.watching.get_untracked());
         });
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            if let Some(text) = ev.data().as_string()
-                && let Ok(message) = serde_json::from_str(&text)
-            {
-                channel.last.set(Some(message));
+            let Some(text) = ev.data().as_string() else { return };
+            match serde_json::from_str::<LiveMessage>(&text) {
+                Ok(LiveMessage::Progress(view)) => {
+                    channel.progress.update(|all| {
+                        all.insert(view.job_id, view);
+                    });
+                }
+                Ok(LiveMessage::Gone { job_id }) => channel.gone.update(|g| g.push(job_id)),
+                Ok(message) => channel.last.set(Some(message)),
+                Err(_) => {}
             }
         });
         // `close` follows `error`, so reconnecting on close alone covers both.

@@ -61,10 +61,11 @@ fn Figures(counts: DashboardCounts) -> impl IntoView {
 #[component]
 fn LivePanel(live: LiveChannel) -> impl IntoView {
     let beat = move || {
-        live.last.get().map(|message| match message {
+        live.last.get().and_then(|message| match message {
             LiveMessage::Heartbeat { server_time, seq } => {
-                (server_time.format("%H:%M:%S UTC").to_string(), seq)
+                Some((server_time.format("%H:%M:%S UTC").to_string(), seq))
             }
+            _ => None,
         })
     };
     view! {

@@ -15,7 +15,7 @@ use ferry_model::schedule::Schedule;
 use ferry_storage::{ObjectKey, Provider};
 use uuid::Uuid;
 
-use super::{AppState, Caller, audit, db_error, require, state};
+use super::{Actor, AppState, Caller, audit, db_error, require, state};
 use crate::error::AppError;
 
 /// Jobs running in this process, by id.
@@ -50,6 +50,12 @@ impl Runner {
     #[must_use]
     pub fn new(options: WorkerOptions) -> Self {
         Self { running: Mutex::new(HashMap::new()), options }
+    }
+
+    /// The worker settings jobs run with here.
+    #[must_use]
+    pub fn options(&self) -> &WorkerOptions {
+        &self.options
     }
 
     fn is_running(&self, id: Uuid) -> bool {
@@ -165,7 +171,12 @@ impl Runner {
     }
 }
 
-async fn replan(
+/// Plans a job whose planning was interrupted (planning is idempotent), then runs
+/// it unless it is a dry run.
+///
+/// # Errors
+/// What stopped the engine; a planning failure also fails the job.
+pub async fn replan(
     store: &Arc<dyn Store>,
     job_id: Uuid,
     source: Arc<dyn Provider>,
@@ -187,7 +198,11 @@ async fn replan(
     Ok(())
 }
 
-async fn open_pair(
+/// Opens a job's source and destination.
+///
+/// # Errors
+/// When either provider is missing, disabled or cannot be opened.
+pub async fn open_pair(
     state: &AppState,
     job: &JobRecord,
 ) -> Result<(Arc<dyn Provider>, Arc<dyn Provider>), AppError> {
@@ -403,15 +418,24 @@ pub async fn start_due(state: &AppState, now: chrono::DateTime<Utc>) -> usize {
 pub async fn create(form: JobForm) -> Result<JobView, AppError> {
     let caller = require(Role::Operator).await?;
     let state = state()?;
-    let spec = validate(&state, &form).await?;
-    let job = state.store.create_job(&spec, Some(caller.user.id)).await.map_err(|e| match e {
+    let job = create_as(&state, &form, Actor::Person(&caller)).await?;
+    view_of(&state, &job).await
+}
+
+/// Creates a migration in `draft` on behalf of `actor`.
+///
+/// # Errors
+/// [`AppError::Fields`] naming each field to fix.
+pub async fn create_as(state: &AppState, form: &JobForm, actor: Actor<'_>) -> Result<JobRecord, AppError> {
+    let spec = validate(state, form).await?;
+    let job = state.store.create_job(&spec, actor.user_id()).await.map_err(|e| match e {
         DbError::Conflict { .. } => AppError::Fields(vec![FieldProblem::new(
             "name",
             format!("A migration called “{}” exists already. Choose another name.", spec.name),
         )]),
         other => db_error(other),
     })?;
-    caller
+    actor
         .audit(
             state.store.as_ref(),
             "job.created",
@@ -419,7 +443,7 @@ pub async fn create(form: JobForm) -> Result<JobView, AppError> {
             format!("{} {} → {}", spec.strategy, spec.source_prefix, spec.dest_prefix),
         )
         .await;
-    view_of(&state, &job).await
+    Ok(job)
 }
 
 /// Every migration, running first, then newest first.

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{AppState, db_error, internal, require, state};
+use super::{Actor, AppState, db_error, internal, require, state};
 use crate::error::AppError;
 
 /// How long one step of a connection test or health check may take.
@@ -240,7 +240,21 @@ fn name_taken(e: DbError, name: &str) -> AppError {
 pub async fn save(form: ProviderForm) -> Result<ProviderView, AppError> {
     let caller = require(Role::Operator).await?;
     let state = state()?;
-    let (id, valid, secrets, existing) = prepare(&state, &form).await?;
+    let record = save_as(&state, &form, Actor::Person(&caller)).await?;
+    view_of(&state.sealer, &record)
+}
+
+/// Creates or updates a provider from the form on behalf of `actor` (the console,
+/// or `ferry migrate` registering a location given on its command line).
+///
+/// # Errors
+/// [`AppError::Fields`] naming each field to fix; nothing is saved then.
+pub async fn save_as(
+    state: &AppState,
+    form: &ProviderForm,
+    actor: Actor<'_>,
+) -> Result<ProviderRecord, AppError> {
+    let (id, valid, secrets, existing) = prepare(state, form).await?;
     let write = ProviderWrite {
         id,
         name: valid.name.clone(),
@@ -271,11 +285,11 @@ pub async fn save(form: ProviderForm) -> Result<ProviderView, AppError> {
             format!("changed “{}” (now “{}” at {})", old.name, valid.name, valid.settings.location()),
         ),
     };
-    caller.audit(state.store.as_ref(), action, &record.name, detail).await;
+    actor.audit(state.store.as_ref(), action, &record.name, detail).await;
     if existing.is_some()
         && (valid.new_secret.is_some() || valid.new_session_token.is_some() || valid.clear_session_token)
     {
-        caller
+        actor
             .audit(
                 state.store.as_ref(),
                 "provider.secret_replaced",
@@ -284,7 +298,36 @@ pub async fn save(form: ProviderForm) -> Result<ProviderView, AppError> {
             )
             .await;
     }
-    view_of(&state.sealer, &record)
+    Ok(record)
+}
+
+/// Finds the provider `form` names, or registers it, for a location given on the
+/// command line. A provider of that name with the same kind and place is reused
+/// (its secret replaced only when a different one is given); one with another
+/// kind or place is an error, so nothing registered is changed by surprise.
+///
+/// # Errors
+/// [`AppError::Fields`] for a location that does not validate, [`AppError::Conflict`]
+/// for a name taken by something else.
+pub async fn register_location(state: &AppState, form: &ProviderForm) -> Result<ProviderRecord, AppError> {
+    let records = state.store.list_providers().await.map_err(db_error)?;
+    let Some(existing) = records.into_iter().find(|r| r.name.eq_ignore_ascii_case(form.name.trim())) else {
+        return save_as(state, form, Actor::CommandLine).await;
+    };
+    let valid =
+        form.validate(state.settings.endpoint_policy, existing.secrets.is_some()).map_err(invalid_fields)?;
+    if settings_of(&existing)? != valid.settings {
+        return Err(AppError::Conflict(format!(
+            "A provider called “{}” exists with other settings. Use its name, or remove it first.",
+            existing.name
+        )));
+    }
+    let stored = open_secrets(&state.sealer, &existing)?;
+    if valid.new_secret.is_none() || valid.new_secret == stored.secret_access_key {
+        return Ok(existing);
+    }
+    let update = ProviderForm { id: Some(existing.id), ..form.clone() };
+    save_as(state, &update, Actor::CommandLine).await
 }
 
 /// Changes a provider's status (operators and administrators).
