@@ -562,7 +562,7 @@ pub async fn retry_failed(id: Uuid) -> Result<JobView, AppError> {
             job.spec.name
         )));
     }
-    let n = state.store.retry_failed_items(id).await.map_err(db_error)?;
+    let n = state.store.retry_failed_items(id, None).await.map_err(db_error)?;
     caller
         .audit(state.store.as_ref(), "job.retried", &job.spec.name, format!("{n} failed items queued again"))
         .await;

@@ -23,10 +23,13 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, CopyRecord, ItemOutcome, ItemRecord, JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser,
-    ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, CopyRecord, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec, NewAuditEvent, NewItem,
+    NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
 };
 pub use sqlite::SqliteStore;
+
+/// Job ids heard from other processes.
+pub type JobIds = futures::stream::BoxStream<'static, Uuid>;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,8 +247,24 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// A job's progress from its items.
     async fn job_counts(&self, job_id: Uuid) -> Result<JobCounts>;
 
-    /// Puts failed items back in the queue with fresh attempts; returns how many.
-    async fn retry_failed_items(&self, job_id: Uuid) -> Result<u64>;
+    /// A job's most recently finished items, newest first.
+    async fn recent_items(&self, job_id: Uuid, limit: i64) -> Result<Vec<ItemRecord>>;
+
+    /// Outbox entries, newest first: one job's or every job's, of one kind or all.
+    async fn job_events(&self, job_id: Option<Uuid>, kind: Option<&str>, limit: i64)
+    -> Result<Vec<JobEvent>>;
+
+    /// Tells listeners in other processes that a job's progress changed
+    /// (PostgreSQL NOTIFY; nothing on SQLite).
+    async fn notify(&self, job_id: Uuid) -> Result<()>;
+
+    /// Job ids other processes notify about, or `None` where a store has one
+    /// process (SQLite). The stream ends when the connection is lost.
+    async fn listen(&self) -> Result<Option<JobIds>>;
+
+    /// Puts failed items back in the queue with fresh attempts — all of them, or
+    /// those with these source keys; returns how many.
+    async fn retry_failed_items(&self, job_id: Uuid, keys: Option<&[String]>) -> Result<u64>;
 
     /// Changes a job's bandwidth limit (bytes per second; `None` for none); a
     /// running job follows within moments.

@@ -53,5 +53,38 @@ async fn lock_users_for_setup(tx: &mut Transaction<'_, Postgres>) -> Result<()> 
     Ok(())
 }
 
+/// The channel live pages listen on; the payload is a job id.
+const CHANNEL: &str = "ferry_events";
+
+async fn notify_in(tx: &mut Transaction<'_, Postgres>, job_id: uuid::Uuid) -> Result<()> {
+    sqlx::query("select pg_notify($1, $2)").bind(CHANNEL).bind(job_id.to_string()).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn notify_job(pool: &PgPool, job_id: uuid::Uuid) -> Result<()> {
+    sqlx::query("select pg_notify($1, $2)").bind(CHANNEL).bind(job_id.to_string()).execute(pool).await?;
+    Ok(())
+}
+
+/// Job ids from NOTIFY on a connection of its own; the stream ends when the
+/// connection is lost (the caller listens again).
+async fn listen_jobs(pool: &PgPool) -> Result<Option<crate::JobIds>> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    let ids = futures::stream::unfold(listener, |mut listener| async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => {
+                    if let Ok(id) = n.payload().parse::<uuid::Uuid>() {
+                        return Some((id, listener));
+                    }
+                }
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    });
+    Ok(Some(Box::pin(ids)))
+}
+
 // Workers in several processes skip rows another claim holds instead of waiting.
 shared_store!(PgStore, sqlx::postgres::PgRow, Dialect::Postgres, "for update skip locked", "BEGIN");

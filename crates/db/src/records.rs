@@ -60,6 +60,21 @@ pub struct NewAuditEvent {
     pub detail: String,
 }
 
+/// An outbox entry: a job's state change or a failed item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobEvent {
+    /// Its id (UUIDv7, so ordered by time).
+    pub id: Uuid,
+    /// The job.
+    pub job_id: Uuid,
+    /// `status` or `item_failed`.
+    pub kind: String,
+    /// The new state (with the error, if any), or the item's key and error.
+    pub detail: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// An audit entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {

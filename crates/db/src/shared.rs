@@ -473,6 +473,7 @@ macro_rules! shared_store {
                     return Err($crate::DbError::Conflict { constraint: format!("a job cannot go from {from} to {to}") });
                 }
                 let starting = to == ferry_model::job::JobStatus::Planning;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let done = sqlx::query(
                     "update job set status = $3, error = $4, updated_at = $5,
                        run_no = case when $6 then run_no + 1 else run_no end,
@@ -487,9 +488,18 @@ macro_rules! shared_store {
                 .bind(at)
                 .bind(starting)
                 .bind(to.is_final())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                let moved = done.rows_affected() == 1;
+                if moved {
+                    let detail = match error {
+                        Some(e) => format!("{to}: {e}"),
+                        None => to.as_str().to_owned(),
+                    };
+                    insert_event(&mut tx, id, "status", &detail, at).await?;
+                }
+                tx.commit().await?;
+                Ok(moved)
             }
 
             async fn upsert_items(&self, job_id: uuid::Uuid, items: &[$crate::NewItem]) -> $crate::Result<()> {
@@ -637,15 +647,22 @@ macro_rules! shared_store {
                             "update job_item set status = 'failed', error_kind = $4, error_message = $5,
                                lease_token = null, lease_owner = null, lease_until = null, finished_at = $6 {FENCE}"
                         );
-                        sqlx::query(&sql)
+                        let mut tx = self.pool.begin_with($begin_write).await?;
+                        let done = sqlx::query(&sql)
                             .bind(job_id)
                             .bind(source_key)
                             .bind(token)
                             .bind(kind)
                             .bind(message)
                             .bind(at)
-                            .execute(&self.pool)
-                            .await?
+                            .execute(&mut *tx)
+                            .await?;
+                        if done.rows_affected() == 1 {
+                            insert_event(&mut tx, job_id, "item_failed", &format!("{source_key}: {message}"), at)
+                                .await?;
+                        }
+                        tx.commit().await?;
+                        done
                     }
                 };
                 Ok(done.rows_affected() == 1)
@@ -670,6 +687,54 @@ macro_rules! shared_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(item_from_row).collect()
+            }
+
+            async fn recent_items(&self, job_id: uuid::Uuid, limit: i64) -> $crate::Result<Vec<$crate::ItemRecord>> {
+                let rows = sqlx::query(
+                    "select * from job_item where job_id = $1 and finished_at is not null
+                     order by finished_at desc limit $2",
+                )
+                .bind(job_id)
+                .bind(limit.clamp(0, 1_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(item_from_row).collect()
+            }
+
+            async fn job_events(
+                &self,
+                job_id: Option<uuid::Uuid>,
+                kind: Option<&str>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::JobEvent>> {
+                let rows = sqlx::query(
+                    "select * from job_event where ($1 is null or job_id = $1) and ($2 is null or kind = $2)
+                     order by event_id desc limit $3",
+                )
+                .bind(job_id)
+                .bind(kind)
+                .bind(limit.clamp(0, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::JobEvent {
+                            id: sqlx::Row::try_get(row, "event_id")?,
+                            job_id: sqlx::Row::try_get(row, "job_id")?,
+                            kind: sqlx::Row::try_get(row, "kind")?,
+                            detail: sqlx::Row::try_get(row, "detail")?,
+                            occurred_at: sqlx::Row::try_get(row, "occurred_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn notify(&self, job_id: uuid::Uuid) -> $crate::Result<()> {
+                notify_job(&self.pool, job_id).await
+            }
+
+            async fn listen(&self) -> $crate::Result<Option<$crate::JobIds>> {
+                listen_jobs(&self.pool).await
             }
 
             async fn job_counts(&self, job_id: uuid::Uuid) -> $crate::Result<ferry_model::job::JobCounts> {
@@ -708,16 +773,21 @@ macro_rules! shared_store {
                 Ok(counts)
             }
 
-            async fn retry_failed_items(&self, job_id: uuid::Uuid) -> $crate::Result<u64> {
-                let done = sqlx::query(
-                    "update job_item set status = 'pending', attempts = 0, next_attempt_at = 0, error_kind = null,
-                       error_message = null, finished_at = null
-                     where job_id = $1 and status = 'failed'",
-                )
-                .bind(job_id)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected())
+            async fn retry_failed_items(&self, job_id: uuid::Uuid, keys: Option<&[String]>) -> $crate::Result<u64> {
+                const RETRY: &str = "update job_item set status = 'pending', attempts = 0, next_attempt_at = 0,
+                       error_kind = null, error_message = null, finished_at = null
+                     where job_id = $1 and status = 'failed' and ($2 is null or source_key = $2)";
+                let Some(keys) = keys else {
+                    let done = sqlx::query(RETRY).bind(job_id).bind(None::<&str>).execute(&self.pool).await?;
+                    return Ok(done.rows_affected());
+                };
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut n = 0;
+                for key in keys {
+                    n += sqlx::query(RETRY).bind(job_id).bind(key.as_str()).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(n)
             }
 
             async fn set_job_bandwidth(
@@ -954,6 +1024,28 @@ macro_rules! shared_store {
                 started_at: row.try_get("started_at")?,
                 finished_at: row.try_get("finished_at")?,
             })
+        }
+
+        /// Writes an outbox row in the caller's transaction (and, on PostgreSQL,
+        /// a NOTIFY that is delivered when it commits).
+        async fn insert_event(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            job_id: uuid::Uuid,
+            kind: &str,
+            detail: &str,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::Result<()> {
+            sqlx::query(
+                "insert into job_event (event_id, job_id, kind, detail, occurred_at) values ($1, $2, $3, $4, $5)",
+            )
+            .bind(uuid::Uuid::now_v7())
+            .bind(job_id)
+            .bind(kind)
+            .bind(detail)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+            notify_in(tx, job_id).await
         }
 
         fn item_from_row(row: &$row) -> $crate::Result<$crate::ItemRecord> {

@@ -45,5 +45,19 @@ async fn lock_users_for_setup(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
     Ok(())
 }
 
+/// One process uses a SQLite store: in-process events reach its pages, so there
+/// is nothing to notify or to listen to.
+async fn notify_in(_tx: &mut Transaction<'_, Sqlite>, _job_id: uuid::Uuid) -> Result<()> {
+    Ok(())
+}
+
+async fn notify_job(_pool: &sqlx::SqlitePool, _job_id: uuid::Uuid) -> Result<()> {
+    Ok(())
+}
+
+async fn listen_jobs(_pool: &sqlx::SqlitePool) -> Result<Option<crate::JobIds>> {
+    Ok(None)
+}
+
 // SQLite runs one writer at a time: the claim's single UPDATE is atomic as it is.
 shared_store!(SqliteStore, sqlx::sqlite::SqliteRow, Dialect::Sqlite, "", "BEGIN IMMEDIATE");

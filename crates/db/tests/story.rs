@@ -13,6 +13,7 @@ use ferry_db::{
 use ferry_model::Role;
 use ferry_model::job::{FilterSpec, ItemAction, ItemStatus, JobStatus, OverwritePolicy, Strategy};
 use ferry_model::provider::{Health, ProviderKind, ProviderStatus};
+use futures::StreamExt;
 
 fn new_user(name: &str, role: Role) -> NewUser {
     NewUser { username: name.to_owned(), password_hash: format!("$argon2id$fake${name}"), role }
@@ -250,8 +251,27 @@ async fn jobs(store: &dyn Store) {
     let a = store.list_items(job.id, None, None, 1).await.unwrap();
     assert_eq!(a[0].status, ItemStatus::Verified);
 
-    // Retrying failed items puts them back with fresh attempts.
-    store.retry_failed_items(job.id).await.unwrap();
+    // The outbox holds the state change and the failed item, newest first.
+    let events = store.job_events(Some(job.id), None, 10).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| (e.kind.as_str(), e.detail.as_str())).collect();
+    assert_eq!(kinds, [("item_failed", "c.pdf: no"), ("status", "planning")], "{kinds:?}");
+    let failures = store.job_events(None, Some("item_failed"), 10).await.unwrap();
+    assert_eq!(failures.len(), 1);
+    let recent = store.recent_items(job.id, 10).await.unwrap();
+    let recent: Vec<_> = recent.iter().map(|i| i.source_key.as_str()).collect();
+    assert_eq!(recent.len(), 2, "finished items only (the re-plan queued c and d again): {recent:?}");
+
+    // Retrying chosen failed items touches only those; then all of them.
+    let requeued = store.claim_items(job.id, "w5", "t5", 99_000, 9_000, 10).await.unwrap();
+    assert_eq!(requeued.iter().map(|i| i.source_key.as_str()).collect::<Vec<_>>(), ["c.pdf", "d.pdf"]);
+    assert!(store.finish_item(job.id, "c.pdf", "t5", &failed, at).await.unwrap());
+    assert!(store.finish_item(job.id, "d.pdf", "t5", &done(), at).await.unwrap());
+    let chosen = ["a.pdf".to_owned(), "nothing.pdf".to_owned()];
+    assert_eq!(store.retry_failed_items(job.id, Some(&chosen)).await.unwrap(), 0, "a.pdf did not fail");
+    assert_eq!(store.retry_failed_items(job.id, Some(&["c.pdf".to_owned()])).await.unwrap(), 1);
+    let c = store.list_items(job.id, None, Some("b.pdf"), 1).await.unwrap();
+    assert_eq!((c[0].status, c[0].attempts), (ItemStatus::Pending, 0));
+    store.retry_failed_items(job.id, None).await.unwrap();
     assert_eq!(store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap().len(), 0);
     assert_eq!(store.list_jobs().await.unwrap().len(), 1);
 }
@@ -338,6 +358,7 @@ async fn sqlite_story() {
     let store = ferry_db::connect(&url).await.unwrap();
     assert_eq!(store.dialect(), Dialect::Sqlite);
     story(store.clone()).await;
+    assert!(store.listen().await.unwrap().is_none(), "one process: nothing to listen to");
     store.close().await;
 
     // Reopening migrates nothing twice and keeps the data.
@@ -361,6 +382,23 @@ async fn postgres_story() {
     let store = ferry_db::connect(&url).await.unwrap();
     assert_eq!(store.dialect(), Dialect::Postgres);
     story(store.clone()).await;
+    // Other processes hear of a job's change when it commits, and of progress hints.
+    let mut heard = store.listen().await.unwrap().expect("PostgreSQL carries notifications");
+    let job = store.list_jobs().await.unwrap().remove(0);
+    let at = Utc::now();
+    assert!(
+        store
+            .transition_job(job.id, job.status, JobStatus::Failed, Some("stopped by a test"), at)
+            .await
+            .unwrap()
+    );
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), heard.next()).await;
+    assert_eq!(next.ok().flatten(), Some(job.id), "a state change is notified");
+    store.notify(job.id).await.unwrap();
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), heard.next()).await;
+    assert_eq!(next.ok().flatten(), Some(job.id), "a progress hint is notified");
+    let latest = store.job_events(Some(job.id), Some("status"), 1).await.unwrap();
+    assert_eq!(latest[0].detail, "failed: stopped by a test");
     store.close().await;
     let reopened = ferry_db::connect(&url).await.unwrap();
     assert_eq!(reopened.count_users().await.unwrap(), 3);

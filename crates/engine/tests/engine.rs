@@ -291,7 +291,7 @@ async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
         "not retried"
     );
     // A person retries the failed item; the run completes.
-    store.retry_failed_items(job.id).await.unwrap();
+    store.retry_failed_items(job.id, None).await.unwrap();
     let (_, counts) = start(store, job.id, denied, dest, &fast()).await.unwrap();
     assert_eq!((counts.done, counts.failed), (11, 0));
     assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
