@@ -160,6 +160,7 @@ pub async fn work(config: Config) -> Result<(), StartError> {
     let store = open_store(&config).await?;
     let sealer = open_sealer(&config, store.as_ref()).await?;
     let app = app_state(&config, store.clone(), sealer);
+    let relay = spawn_relay(store.clone(), app.runner.options().events.clone());
     if store.dialect() == ferry_db::Dialect::Sqlite {
         tracing::warn!("a worker on SQLite shares nothing: run `ferry serve` alone, or use PostgreSQL");
     }
@@ -174,8 +175,61 @@ pub async fn work(config: Config) -> Result<(), StartError> {
         }
     }
     tracing::info!("Ferry worker stopped; its leases expire and other workers take its items over");
+    relay.iter().for_each(tokio::task::JoinHandle::abort);
     store.close().await;
     Ok(())
+}
+
+/// Carries engine events between processes sharing a PostgreSQL database: what
+/// this process's workers do is notified (at most four times a second per job),
+/// and what others notify is published here for live pages. Nothing on SQLite.
+pub fn spawn_relay(store: Arc<dyn Store>, events: ferry_engine::Events) -> Vec<tokio::task::JoinHandle<()>> {
+    if store.dialect() != ferry_db::Dialect::Postgres {
+        return Vec::new();
+    }
+    let outgoing = {
+        let (store, events) = (store.clone(), events.clone());
+        tokio::spawn(async move {
+            let mut heard = events.subscribe();
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            let mut changed = std::collections::HashSet::new();
+            loop {
+                tokio::select! {
+                    event = heard.recv() => match event {
+                        Ok(ferry_engine::Event { kind: ferry_engine::EventKind::Changed, .. }) => {}
+                        Ok(event) => {
+                            changed.insert(event.job_id);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = tick.tick() => {
+                        for id in changed.drain() {
+                            if let Err(e) = store.notify(id).await {
+                                tracing::debug!(job = %id, error = %e, "cannot notify other processes");
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    };
+    let incoming = tokio::spawn(async move {
+        loop {
+            match store.listen().await {
+                Ok(Some(mut ids)) => {
+                    while let Some(id) = futures::StreamExt::next(&mut ids).await {
+                        events.publish(id, ferry_engine::EventKind::Changed);
+                    }
+                    tracing::debug!("lost the notification connection; listening again");
+                }
+                Ok(None) => return,
+                Err(e) => tracing::warn!(error = %e, "cannot listen for other processes' progress"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+    vec![outgoing, incoming]
 }
 
 /// Binds the listen address, saying clearly when it is taken.
@@ -219,6 +273,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let cleanup = sessions.spawn_cleanup(Duration::from_secs(600));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let app = app_state(&config, store.clone(), sealer);
+    let relay = spawn_relay(store.clone(), app.runner.options().events.clone());
     // Migrations that were planning or running when Ferry stopped carry on.
     app.runner.resume_interrupted(&app).await;
     let scheduler = {
@@ -259,6 +314,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     cleanup.abort();
     scheduler.abort();
+    relay.iter().for_each(tokio::task::JoinHandle::abort);
     if let Some(health) = health {
         health.abort();
     }

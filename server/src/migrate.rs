@@ -591,6 +591,8 @@ pub async fn run(config: &crate::config::Config, args: &MigrateArgs) -> Result<u
     let store: Arc<dyn Store> = crate::open_store(config).await?;
     let sealer = crate::open_sealer(config, store.as_ref()).await?;
     let state = crate::app_state(config, store.clone(), sealer);
+    // On PostgreSQL, a console elsewhere hears of this run's progress at once.
+    let relay = crate::spawn_relay(store.clone(), state.runner.options().events.clone());
     let code = match migrate(&state, args).await {
         Ok(code) => code,
         Err(e) => {
@@ -598,6 +600,7 @@ pub async fn run(config: &crate::config::Config, args: &MigrateArgs) -> Result<u
             e.exit_code()
         }
     };
+    relay.iter().for_each(tokio::task::JoinHandle::abort);
     store.close().await;
     Ok(code)
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ferry_db::Store;
 use ferry_model::provider::Health;
 use ferry_server::config::{Config, Overrides};
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::json;
@@ -628,6 +628,190 @@ async fn migrations(
     for action in ["job.created", "job.started", "job.rolled_back"] {
         assert!(log.iter().any(|e| e.action == action), "{action}");
     }
+
+    live_progress(ferry, c, source_root, &nightly_id, &create_slow(ferry, c, source_id, dest_id).await).await;
+    failed_items(ferry, c, viewer, source_id).await;
+}
+
+/// A migration of 16 × 64 KiB held to 256 KiB/s: about four seconds of work.
+async fn create_slow(ferry: &Ferry, c: &reqwest::Client, source_id: &str, dest_id: &str) -> String {
+    let form = json!({ "form": { "name": "Slow", "source_id": source_id, "source_prefix": "slow", "dest_id": dest_id,
+                                 "dest_prefix": "slow/", "strategy": "copy", "overwrite": "if-different",
+                                 "concurrency": 4, "bandwidth_limit": 262_144 } });
+    let res = c.post(format!("{}/api/migrations/create", ferry.base)).json(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// A signed-in, same-origin websocket.
+async fn socket_for(
+    ferry: &Ferry,
+    username: &str,
+    password: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let res = client()
+        .post(format!("{}/api/login", ferry.base))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = session_cookie(&res).unwrap().split(';').next().unwrap().to_owned();
+    let mut req = format!("ws://{}/ws", ferry.addr).into_client_request().unwrap();
+    req.headers_mut().insert(ORIGIN, ferry.base.parse().unwrap());
+    req.headers_mut().insert(COOKIE, cookie.parse().unwrap());
+    tokio_tungstenite::connect_async(req).await.unwrap().0
+}
+
+async fn next_live(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> Option<ferry_model::LiveMessage> {
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(20), socket.next()).await.ok()??.ok()?;
+    serde_json::from_str(msg.to_text().ok()?).ok()
+}
+
+async fn live_progress(
+    ferry: &Ferry,
+    c: &reqwest::Client,
+    source_root: &std::path::Path,
+    done_id: &str,
+    slow_id: &str,
+) {
+    use ferry_model::LiveMessage;
+    use tokio_tungstenite::tungstenite::Message;
+    std::fs::create_dir_all(source_root.join("slow")).unwrap();
+    for i in 0..16 {
+        std::fs::write(source_root.join(format!("slow/{i:02}.bin")), vec![u8::try_from(i).unwrap(); 65_536])
+            .unwrap();
+    }
+    let mut socket = socket_for(ferry, "vera", "viewer password").await;
+    let ghost = uuid::Uuid::now_v7();
+    let watch = json!({ "type": "watch", "jobs": [done_id, ghost, slow_id] }).to_string();
+    socket.send(Message::Text(watch.into())).await.unwrap();
+
+    // A finished migration: one snapshot. One that does not exist: gone.
+    let (mut finished, mut gone) = (None, false);
+    while finished.is_none() || !gone {
+        match next_live(&mut socket).await.expect("a message") {
+            LiveMessage::Progress(p) if p.job_id.to_string() == done_id => finished = Some(p),
+            LiveMessage::Gone { job_id } => gone = job_id == ghost,
+            _ => {}
+        }
+    }
+    let finished = finished.unwrap();
+    assert_eq!(finished.status, ferry_model::job::JobStatus::Completed);
+    assert_eq!((finished.counts.done, finished.fraction()), (5, 1.0), "{finished:?}");
+    assert_eq!(finished.eta_secs, None, "nothing left to estimate");
+
+    // A running one: counters advance while it runs, pushed without asking again.
+    let res =
+        c.post(format!("{}/api/migrations/start", ferry.base)).form(&[("id", slow_id)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut seen = Vec::new();
+    let mut rated = false;
+    loop {
+        let Some(message) = next_live(&mut socket).await else { panic!("progress stopped: {seen:?}") };
+        let LiveMessage::Progress(p) = message else { continue };
+        if p.job_id.to_string() != slow_id {
+            continue;
+        }
+        if p.status == ferry_model::job::JobStatus::Running && p.counts.done > 0 {
+            rated |= p.bytes_per_sec > 0.0 && p.eta_secs.is_some() && !p.recent.is_empty();
+        }
+        seen.push(p.counts.done);
+        if p.status == ferry_model::job::JobStatus::Completed {
+            break;
+        }
+    }
+    assert_eq!(seen.last(), Some(&16), "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "never backwards: {seen:?}");
+    let distinct = seen.iter().collect::<std::collections::BTreeSet<_>>().len();
+    assert!(distinct >= 3, "several steps pushed while it ran: {seen:?}");
+    assert!(rated, "a rate, an ETA and recent items while running");
+
+    // A request the server does not understand closes the socket plainly.
+    socket.send(Message::Text("{\"type\":\"explode\"}".into())).await.unwrap();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                assert_eq!(frame.map(|f| u16::from(f.code)), Some(1003));
+                break;
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// Items that fail are reported with their reason; once the cause is fixed,
+/// retrying the chosen ones finishes the migration.
+async fn failed_items(ferry: &Ferry, c: &reqwest::Client, viewer: &reqwest::Client, source_id: &str) {
+    let url = |p: &str| format!("{}{p}", ferry.base);
+    let dest_dir = tempfile::tempdir().unwrap();
+    let (status, dest) =
+        save(c, ferry, json!({ "name": "Blocked", "kind": "local", "root": dest_dir.path() })).await;
+    assert_eq!(status, StatusCode::OK, "{dest}");
+    // A file where the copies need a folder: those copies cannot be written.
+    std::fs::write(dest_dir.path().join("sub"), b"in the way").unwrap();
+    let form = json!({ "form": { "name": "Blocked run", "source_id": source_id, "source_prefix": "in",
+                                 "dest_id": dest["id"], "strategy": "copy", "overwrite": "if-different",
+                                 "max_attempts": 1 } });
+    let res = c.post(url("/api/migrations/create")).json(&form).send().await.unwrap();
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let res = c.post(url("/api/migrations/start")).form(&[("id", id.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let last = common::wait_for_status(c, &ferry.base, &id, &["completed_with_errors"]).await;
+    assert_eq!(last["status"], "completed_with_errors", "{last}");
+    assert_eq!(
+        (last["counts"]["failed"].as_i64(), last["counts"]["done"].as_i64()),
+        (Some(5), Some(1)),
+        "{last}"
+    );
+    let failed: serde_json::Value = c
+        .post(url("/api/migrations/items"))
+        .json(&json!({ "id": id, "status": "failed", "after": null, "limit": 100 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 5);
+    assert!(failed.iter().all(|i| i["error_message"].as_str().is_some_and(|m| !m.is_empty())), "{failed:?}");
+    let outbox = ferry.store.job_events(Some(id.parse().unwrap()), Some("item_failed"), 10).await.unwrap();
+    assert_eq!(outbox.len(), 5, "each failure is in the outbox");
+
+    // Bad retries: a viewer, an item that did not fail, too many keys.
+    let retry = |who: &reqwest::Client, keys: serde_json::Value| {
+        let body = json!({ "id": id, "keys": keys });
+        let req = who.post(url("/api/migrations/retry")).json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    assert_eq!(retry(viewer, json!(["in/sub/0.pdf"])).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(retry(c, json!(["in/skip.txt"])).await.status(), StatusCode::CONFLICT);
+    let many: Vec<String> = (0..10_001).map(|i| format!("k{i}")).collect();
+    assert_eq!(retry(c, json!(many)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Fix the cause, retry two chosen items: only those run.
+    std::fs::remove_file(dest_dir.path().join("sub")).unwrap();
+    let res = retry(c, json!(["in/sub/0.pdf", "in/sub/1.pdf"])).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let last = common::wait_for_status(c, &ferry.base, &id, &["completed_with_errors"]).await;
+    assert_eq!(
+        (last["counts"]["failed"].as_i64(), last["counts"]["done"].as_i64()),
+        (Some(3), Some(3)),
+        "{last}"
+    );
+    assert!(dest_dir.path().join("sub/0.pdf").exists() && !dest_dir.path().join("sub/2.pdf").exists());
+    // Then all the rest.
+    let res = retry(c, serde_json::Value::Null).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let last = common::wait_for_status(c, &ferry.base, &id, &["completed"]).await;
+    assert_eq!(
+        (last["counts"]["failed"].as_i64(), last["counts"]["done"].as_i64()),
+        (Some(0), Some(6)),
+        "{last}"
+    );
 }
 
 async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {
@@ -665,8 +849,9 @@ async fn live_channel(ferry: &Ferry, signed_in: &reqwest::Client) {
     while seqs.len() < 2 {
         let msg = socket.next().await.unwrap().unwrap();
         let text = msg.into_text().unwrap();
-        let ferry_model::LiveMessage::Heartbeat { seq, .. } = serde_json::from_str(&text).unwrap();
-        seqs.push(seq);
+        if let ferry_model::LiveMessage::Heartbeat { seq, .. } = serde_json::from_str(&text).unwrap() {
+            seqs.push(seq);
+        }
     }
     assert_eq!(seqs, [1, 2]);
 }

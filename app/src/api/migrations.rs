@@ -49,10 +49,11 @@ pub async fn cancel_migration(id: Uuid) -> Result<JobView, AppError> {
     crate::ssr::respond(crate::ssr::migrations::cancel(id)).await
 }
 
-/// Queues failed items again and runs the migration.
-#[server(endpoint = "migrations/retry")]
-pub async fn retry_migration(id: Uuid) -> Result<JobView, AppError> {
-    crate::ssr::respond(crate::ssr::migrations::retry_failed(id)).await
+/// Queues failed items again and runs the migration: all of them (planning again,
+/// so changed sources are seen), or only those with the given source keys.
+#[server(endpoint = "migrations/retry", input = Json)]
+pub async fn retry_migration(id: Uuid, keys: Option<Vec<String>>) -> Result<JobView, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::retry_failed(id, keys)).await
 }
 
 /// Changes the bandwidth limit (bytes per second, none when absent), also while running.

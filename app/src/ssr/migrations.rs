@@ -548,11 +548,12 @@ pub async fn cancel(id: Uuid) -> Result<JobView, AppError> {
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 
-/// Puts failed items back in the queue and starts the migration again.
+/// Puts failed items back in the queue and starts the migration again: all of
+/// them (the plan is made again), or the chosen ones (the workers take just those).
 ///
 /// # Errors
-/// [`AppError::Conflict`] while it is running.
-pub async fn retry_failed(id: Uuid) -> Result<JobView, AppError> {
+/// [`AppError::Conflict`] while it is running, or when none of the chosen items failed.
+pub async fn retry_failed(id: Uuid, keys: Option<Vec<String>>) -> Result<JobView, AppError> {
     let caller = require(Role::Operator).await?;
     let state = state()?;
     let job = state.store.job_by_id(id).await.map_err(not_found)?;
@@ -562,11 +563,50 @@ pub async fn retry_failed(id: Uuid) -> Result<JobView, AppError> {
             job.spec.name
         )));
     }
-    let n = state.store.retry_failed_items(id, None).await.map_err(db_error)?;
+    let Some(keys) = keys.filter(|k| !k.is_empty()) else {
+        let n = state.store.retry_failed_items(id, None).await.map_err(db_error)?;
+        caller
+            .audit(
+                state.store.as_ref(),
+                "job.retried",
+                &job.spec.name,
+                format!("{n} failed items queued again"),
+            )
+            .await;
+        start_inner(&state, &job).await?;
+        return view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await;
+    };
+    if keys.len() > 10_000 {
+        return Err(AppError::invalid(
+            "keys",
+            "Choose at most 10,000 items at once, or retry all failed items.",
+        ));
+    }
+    if job.status != JobStatus::CompletedWithErrors {
+        return Err(cannot_now(&job, "retried item by item"));
+    }
+    let n = state.store.retry_failed_items(id, Some(&keys)).await.map_err(db_error)?;
+    if n == 0 {
+        return Err(AppError::Conflict("None of the chosen items has failed: nothing to retry.".to_owned()));
+    }
+    let moved = state
+        .store
+        .transition_job(id, JobStatus::CompletedWithErrors, JobStatus::Running, None, Utc::now())
+        .await
+        .map_err(db_error)?;
+    if !moved {
+        return Err(cannot_now(&state.store.job_by_id(id).await.map_err(not_found)?, "retried item by item"));
+    }
+    let (source, dest) = open_pair(&state, &job).await?;
+    state.runner.spawn(state.store.clone(), id, source, dest, Mode::Resume);
     caller
-        .audit(state.store.as_ref(), "job.retried", &job.spec.name, format!("{n} failed items queued again"))
+        .audit(
+            state.store.as_ref(),
+            "job.retried",
+            &job.spec.name,
+            format!("{n} chosen failed items queued again"),
+        )
         .await;
-    start_inner(&state, &job).await?;
     view_of(&state, &state.store.job_by_id(id).await.map_err(not_found)?).await
 }
 

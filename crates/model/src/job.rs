@@ -137,6 +137,8 @@ impl JobStatus {
             | (Verifying, Completed | CompletedWithErrors)
             // A finished job runs again (mirror schedules, retry of failed items).
             | (Completed | CompletedWithErrors | Failed | Cancelled | RolledBack, Planning)
+            // Chosen failed items are retried without planning again.
+            | (CompletedWithErrors, Running)
             // A finished job can be undone; a rollback is rolled back no further.
             | (Completed | CompletedWithErrors | Failed | Cancelled, RollingBack)
             | (RollingBack, RolledBack) => true,
@@ -422,6 +424,7 @@ mod tests {
             (Verifying, CompletedWithErrors),
             (Completed, Planning),
             (CompletedWithErrors, Planning),
+            (CompletedWithErrors, Running),
             (Failed, Planning),
             (Cancelled, Planning),
             (RolledBack, Planning),
