@@ -1,44 +1,52 @@
-//! The `ferry` binary killed with SIGKILL in the middle of a migration, then
-//! started again: the migration carries on by itself and ends exactly as an
-//! uninterrupted run would — every document in place and intact, nothing
-//! half-written left behind.
+//! The `ferry` binary killed with SIGKILL again and again in the middle of a copy
+//! and of a move, started again each time: the migration carries on by itself and
+//! ends exactly as an uninterrupted run would. Both sides are checked by listing
+//! and hashing the folders directly, not by asking Ferry: every document in place
+//! and intact, moved sources gone, nothing half-written left behind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{
-    assert_copied, create_admin, finished, free_port, job, local_provider, serve, sign_in, start_copy,
-};
+use common::{create_admin, finished, free_port, job, local_provider, serve, sign_in, start_migration};
+use sha2::{Digest, Sha256};
 
-const FILES: usize = 1200;
+const FILES: usize = 2000;
+const KILLS: usize = 3;
 
-fn leftovers(root: &Path) -> Vec<String> {
-    let mut found = Vec::new();
+/// Every file under `root` by relative path, with its SHA-256.
+fn manifest(root: &Path) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();
             if entry.file_type().unwrap().is_dir() {
                 dirs.push(entry.path());
-            } else if entry.file_name().to_string_lossy().starts_with(".ferry") {
-                found.push(entry.path().display().to_string());
+            } else {
+                let path = entry.path();
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let hash = Sha256::digest(std::fs::read(&path).unwrap());
+                found.insert(rel, hash.iter().map(|b| format!("{b:02x}")).collect());
             }
         }
     }
     found
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_migration_killed_mid_run_finishes_after_a_restart() {
+/// Runs one migration, killing the server `KILLS` times at evenly spread points.
+async fn kill_repeatedly(strategy: &str) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (source, dest) = (dir.path().join("source"), dir.path().join("dest"));
     common::write_documents(&source, FILES);
     std::fs::create_dir_all(&dest).unwrap();
+    let before = manifest(&source);
+    assert_eq!(before.len(), FILES);
     create_admin(&data, &[]);
 
     let port = free_port();
@@ -49,39 +57,53 @@ async fn a_migration_killed_mid_run_finishes_after_a_restart() {
         local_provider(&c, &base, "Source", &source).await,
         local_provider(&c, &base, "Destination", &dest).await,
     );
-    let id = start_copy(&c, &base, &src_id, &dst_id, 2).await;
+    let id = start_migration(&c, &base, "Crashing", (&src_id, &dst_id), strategy, 4).await;
 
-    // Kill it once some documents are across, mid-flight.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let done_at_kill = loop {
-        let view = job(&c, &base, &id).await;
-        let done = view["counts"]["done"].as_i64().unwrap_or(0);
-        if done >= 50 {
-            break done;
+    let mut kills_at = Vec::new();
+    for k in 1..=KILLS {
+        let threshold = i64::try_from(k * FILES / (KILLS + 1)).unwrap();
+        let c = sign_in(&base).await;
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let view = job(&c, &base, &id).await;
+            if view["counts"]["done"].as_i64().unwrap_or(0) >= threshold {
+                break;
+            }
+            assert_ne!(view["status"], "completed", "finished before kill {k}: raise FILES");
+            assert!(Instant::now() < deadline, "no progress before kill {k}: {view}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        assert_ne!(view["status"], "completed", "finished before it could be interrupted: raise FILES");
-        assert!(Instant::now() < deadline, "no progress: {view}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    server.kill().unwrap();
-    server.wait().unwrap();
-    assert!(done_at_kill < FILES as i64, "interrupted part-way");
-
-    // Start again: the migration resumes by itself.
-    let mut server = serve(&data, port, &[]);
+        server.kill().unwrap();
+        server.wait().unwrap();
+        // What the dead process got across, counted on disk.
+        kills_at.push(manifest(&dest).len());
+        server = serve(&data, port, &[]);
+    }
     let c = sign_in(&base).await;
     let view = finished(&c, &base, &id).await;
     server.kill().unwrap();
     server.wait().unwrap();
 
-    assert_eq!(view["status"], "completed", "{view}");
-    assert_eq!(view["counts"]["done"].as_i64(), Some(FILES as i64), "{view}");
-    assert_eq!(view["counts"]["failed"].as_i64(), Some(0), "{view}");
-    assert_copied(&dest, FILES);
-    assert!(leftovers(&dest).is_empty(), "half-written files left: {:?}", leftovers(&dest));
-    assert_eq!(
-        std::fs::read_dir(source.join("docs")).unwrap().count(),
-        FILES,
-        "the copy left the source alone"
-    );
+    assert!(kills_at.iter().all(|&n| n < FILES), "every kill landed mid-run: {kills_at:?}");
+    assert_eq!(view["status"], "completed", "{strategy}: {view}");
+    assert_eq!(view["counts"]["done"].as_i64(), Some(FILES as i64), "{strategy}: {view}");
+    assert_eq!(view["counts"]["failed"].as_i64(), Some(0), "{strategy}: {view}");
+    // The destination holds exactly the source's documents, byte for byte, and
+    // nothing else: no temporary or half-written files.
+    assert_eq!(manifest(&dest), before, "{strategy}: the destination differs from the source");
+    let left = manifest(&source);
+    match strategy {
+        "move" => assert!(left.is_empty(), "moved sources remain: {} of them", left.len()),
+        _ => assert_eq!(left, before, "a copy leaves the source alone"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_killed_again_and_again_ends_as_if_never_interrupted() {
+    kill_repeatedly("copy").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_killed_again_and_again_ends_as_if_never_interrupted() {
+    kill_repeatedly("move").await;
 }

@@ -81,7 +81,19 @@ pub async fn start_copy(
     dest: &str,
     concurrency: u32,
 ) -> String {
-    let form = json!({ "form": { "name": "Everything", "source_id": source, "dest_id": dest, "strategy": "copy",
+    start_migration(c, base, "Everything", (source, dest), "copy", concurrency).await
+}
+
+/// Creates a migration with this strategy and starts it; returns its id.
+pub async fn start_migration(
+    c: &reqwest::Client,
+    base: &str,
+    name: &str,
+    (source, dest): (&str, &str),
+    strategy: &str,
+    concurrency: u32,
+) -> String {
+    let form = json!({ "form": { "name": name, "source_id": source, "dest_id": dest, "strategy": strategy,
                                  "overwrite": "if-different", "concurrency": concurrency } });
     let created: Value = c
         .post(format!("{base}/api/migrations/create"))
