@@ -23,8 +23,8 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, CopyRecord, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec, NewAuditEvent, NewItem,
-    NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, CopyRecord, ItemMark, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec, NewAuditEvent,
+    NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -234,6 +234,12 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
         outcome: &ItemOutcome,
         at: DateTime<Utc>,
     ) -> Result<bool>;
+
+    /// Notes on an item that its worker holds (fenced by the lease token) what a
+    /// retry after a crash must know: the prior destination object kept before it
+    /// is replaced, and that the copy is written and verified. Returns false when
+    /// the lease was lost.
+    async fn mark_item(&self, job_id: Uuid, source_key: &str, token: &str, mark: &ItemMark) -> Result<bool>;
 
     /// Items of a job by status (all when `None`), in key order after `after`.
     async fn list_items(

@@ -60,6 +60,17 @@ pub struct NewAuditEvent {
     pub detail: String,
 }
 
+/// What a worker notes on an item while it works it (`None` leaves a field alone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemMark {
+    /// The destination's version before it is replaced.
+    pub prior_version: Option<String>,
+    /// Where the destination's object was backed up before it is replaced or deleted.
+    pub prior_backup: Option<String>,
+    /// The copy is written and verified with this SHA-256.
+    pub copied_sha256: Option<String>,
+}
+
 /// An outbox entry: a job's state change or a failed item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobEvent {

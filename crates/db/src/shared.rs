@@ -491,6 +491,16 @@ macro_rules! shared_store {
                 .execute(&mut *tx)
                 .await?;
                 let moved = done.rows_affected() == 1;
+                if moved && starting {
+                    // A new run: what earlier runs noted on unfinished items is stale.
+                    sqlx::query(
+                        "update job_item set prior_version = null, prior_backup = null, dest_sha256 = null
+                         where job_id = $1 and status not in ('copied', 'verified', 'in_progress')",
+                    )
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 if moved {
                     let detail = match error {
                         Some(e) => format!("{to}: {e}"),
@@ -582,6 +592,30 @@ macro_rules! shared_store {
                 .bind(source_key)
                 .bind(token)
                 .bind(until)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn mark_item(
+                &self,
+                job_id: uuid::Uuid,
+                source_key: &str,
+                token: &str,
+                mark: &$crate::ItemMark,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query(
+                    "update job_item set prior_version = coalesce($4, prior_version),
+                       prior_backup = coalesce($5, prior_backup), dest_sha256 = coalesce($6, dest_sha256),
+                       source_sha256 = coalesce($6, source_sha256)
+                     where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'",
+                )
+                .bind(job_id)
+                .bind(source_key)
+                .bind(token)
+                .bind(mark.prior_version.as_deref())
+                .bind(mark.prior_backup.as_deref())
+                .bind(mark.copied_sha256.as_deref())
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

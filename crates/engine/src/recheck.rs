@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use ferry_db::{CopyRecord, Store};
-use ferry_storage::{GetOptions, ObjectKey, Provider};
+use ferry_storage::{GetOptions, ObjectKey, Provider, ProviderError};
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 
@@ -21,6 +21,20 @@ pub enum Drift {
     Missing,
 }
 
+/// Reads an object through and returns its SHA-256 (lowercase hex).
+///
+/// # Errors
+/// The provider's failure (not found included).
+pub async fn hash_object(provider: &dyn Provider, key: &ObjectKey) -> Result<String, ProviderError> {
+    let got = provider.get(key, GetOptions::default()).await?;
+    let mut hasher = Sha256::new();
+    let mut body = got.body;
+    while let Some(chunk) = body.try_next().await? {
+        hasher.update(&chunk);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
 /// Re-checks one copy on its provider and records the verdict.
 ///
 /// # Errors
@@ -31,20 +45,11 @@ pub async fn recheck_copy(
     provider: &dyn Provider,
 ) -> Result<Drift, EngineError> {
     let key = ObjectKey::new(copy.key.clone()).map_err(|e| EngineError::Invalid(e.to_string()))?;
-    let drift = match provider.get(&key, GetOptions::default()).await {
-        Ok(got) => {
-            let mut hasher = Sha256::new();
-            let mut body = got.body;
-            while let Some(chunk) = body.try_next().await? {
-                hasher.update(&chunk);
-            }
-            let actual = hex::encode(hasher.finalize());
-            if copy.sha256.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&actual)) {
-                Drift::Intact
-            } else {
-                Drift::Changed(actual)
-            }
+    let drift = match hash_object(provider, &key).await {
+        Ok(actual) if copy.sha256.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&actual)) => {
+            Drift::Intact
         }
+        Ok(actual) => Drift::Changed(actual),
         Err(e) if e.is_not_found() => Drift::Missing,
         Err(e) => return Err(e.into()),
     };

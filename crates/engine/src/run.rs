@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use ferry_db::{CopyRecord, ItemOutcome, ItemRecord, JobRecord, Store};
+use ferry_db::{CopyRecord, DbError, ItemMark, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
@@ -81,19 +81,35 @@ fn key(text: &str) -> Result<ObjectKey, ProviderError> {
 }
 
 /// Runs one item's work; returns what to record.
+///
+/// Each step that a retry must not repeat blindly is noted on the item first
+/// (fenced by the lease): the prior destination object once it is kept, and the
+/// copy once it is verified. A worker that dies anywhere leaves the item to a
+/// retry that carries on from those notes: the prior object is never backed up
+/// over with Ferry's own copy, and a move whose source is already gone finishes
+/// instead of failing.
 async fn work(
+    store: &dyn Store,
+    token: &str,
     job: &JobRecord,
     item: &ItemRecord,
-    source: &dyn Provider,
-    dest: &dyn Provider,
+    (source, dest): (&dyn Provider, &dyn Provider),
     throttle: &Throttle,
 ) -> Result<ItemOutcome, ProviderError> {
     let from = key(&item.source_key)?;
     let to = key(&item.dest_key)?;
+    let noted = |e: DbError| ProviderError::new(ErrorKind::Unexpected, "note", format!("the database: {e}"));
+    // An earlier attempt verified its copy and stopped before recording it.
+    if let Some(sha256) = item.dest_sha256.as_deref().filter(|_| item.action != ItemAction::Delete)
+        && let Some(done) = already_copied(job, item, sha256, (source, dest), &from, &to).await?
+    {
+        return Ok(done);
+    }
     // Keep what the destination holds before replacing or deleting it: its version
     // id on a versioned destination (overwrites only), else a verified copy.
-    let (mut prior_version, mut prior_backup) = (None, None);
-    if matches!(item.action, ItemAction::Overwrite | ItemAction::Delete) {
+    let (mut prior_version, mut prior_backup) = (item.prior_version.clone(), item.prior_backup.clone());
+    let kept_already = prior_version.is_some() || prior_backup.is_some();
+    if matches!(item.action, ItemAction::Overwrite | ItemAction::Delete) && !kept_already {
         match dest.head(&to).await {
             Ok(existing)
                 if item.action == ItemAction::Overwrite
@@ -111,9 +127,24 @@ async fn work(
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }
+        if prior_version.is_some() || prior_backup.is_some() {
+            let mark = ItemMark {
+                prior_version: prior_version.clone(),
+                prior_backup: prior_backup.clone(),
+                ..ItemMark::default()
+            };
+            if !store.mark_item(job.id, &item.source_key, token, &mark).await.map_err(noted)? {
+                return Err(lost_lease());
+            }
+        }
     }
     if item.action == ItemAction::Delete {
-        dest.delete(&to, DeleteOptions::default()).await?;
+        match dest.delete(&to, DeleteOptions::default()).await {
+            Ok(()) => {}
+            // Deleted by an attempt that stopped before recording it.
+            Err(e) if e.is_not_found() && kept_already => {}
+            Err(e) => return Err(e),
+        }
         return Ok(ItemOutcome::Done {
             verified: true,
             sha256: String::new(),
@@ -135,12 +166,17 @@ async fn work(
     let done = copy_object(source, &from, dest, &to, &options).await?;
     // A document that already has an id keeps it.
     let document_id = done.ferry_uuid.as_deref().and_then(|d| d.parse().ok()).unwrap_or(new_id);
+    let verified = !matches!(done.verified_by, crate::VerifiedBy::NotVerified);
     if job.spec.strategy == Strategy::Move {
-        // Only now, with the copy proven, does the source go.
+        // Only now, with the copy proven and noted, does the source go.
+        let mark = ItemMark { copied_sha256: Some(done.sha256.clone()), ..ItemMark::default() };
+        if !store.mark_item(job.id, &item.source_key, token, &mark).await.map_err(noted)? {
+            return Err(lost_lease());
+        }
         source.delete(&from, DeleteOptions::default()).await?;
     }
     Ok(ItemOutcome::Done {
-        verified: !matches!(done.verified_by, crate::VerifiedBy::NotVerified),
+        verified,
         sha256: done.sha256,
         dest_etag: done.dest_etag,
         dest_version: done.dest_version,
@@ -148,6 +184,59 @@ async fn work(
         prior_backup,
         document_id: Some(document_id),
     })
+}
+
+fn lost_lease() -> ProviderError {
+    ProviderError::new(ErrorKind::Unexpected, "lease", "another worker took this item over")
+}
+
+/// When an earlier attempt's verified copy is in place, finishes the item from
+/// there (a move deletes a source still present); `None` when it must copy again.
+async fn already_copied(
+    job: &JobRecord,
+    item: &ItemRecord,
+    sha256: &str,
+    (source, dest): (&dyn Provider, &dyn Provider),
+    from: &ObjectKey,
+    to: &ObjectKey,
+) -> Result<Option<ItemOutcome>, ProviderError> {
+    let meta = match dest.head(to).await {
+        Ok(meta) => meta,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let same = match meta.sha256() {
+        Some(reported) => reported.eq_ignore_ascii_case(sha256),
+        None => {
+            i64::try_from(meta.size).is_ok_and(|size| size == item.size)
+                && crate::recheck::hash_object(dest, to).await?.eq_ignore_ascii_case(sha256)
+        }
+    };
+    if !same {
+        return Ok(None);
+    }
+    if job.spec.strategy == Strategy::Move {
+        match source.delete(from, DeleteOptions::default()).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // The copy carries its document id; one without (written by another tool) gets one.
+    let document_id = meta
+        .user_metadata
+        .get("ferry-uuid")
+        .and_then(|d| d.parse().ok())
+        .or_else(|| Some(uuid::Uuid::now_v7()));
+    Ok(Some(ItemOutcome::Done {
+        verified: true,
+        sha256: sha256.to_owned(),
+        dest_etag: meta.etag.clone(),
+        dest_version: meta.version.clone(),
+        prior_version: item.prior_version.clone(),
+        prior_backup: item.prior_backup.clone(),
+        document_id,
+    }))
 }
 
 /// Records where the document now lives.
@@ -227,7 +316,7 @@ async fn handle(
     // Waiting for a provider's slot counts as working: the lease is renewed meanwhile.
     let work = async {
         let _slots = options.limits.acquire(job.spec.source_id, job.spec.dest_id).await;
-        work(job, &item, source, dest, throttle).await
+        work(store, token, job, &item, (source, dest), throttle).await
     };
     tokio::pin!(work);
     let result = loop {

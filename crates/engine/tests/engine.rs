@@ -190,6 +190,7 @@ async fn story(store: Arc<dyn Store>) {
     faults(&store, ids).await;
     move_and_mirror(&store, ids).await;
     crashed_worker(&store, ids).await;
+    dead_mover(&store, ids).await;
     rollbacks(&store, ids).await;
 }
 
@@ -370,6 +371,68 @@ async fn crashed_worker(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
         .unwrap();
     assert_eq!(again[0].attempts, 2, "claimed twice: once by the dead worker");
     assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
+}
+
+async fn dead_mover(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
+    // A move's worker dies at three bad moments: after keeping the prior object,
+    // copying, noting the copy and deleting the source (01, an overwrite); after
+    // the same for a new key (02); after copying only (03). The retry finishes all
+    // three without failing, backing up its own copy, or losing the original.
+    let (source, dest) = seed().await;
+    let job = store
+        .create_job(&JobSpec { strategy: Strategy::Move, ..spec("dead mover", ids) }, None)
+        .await
+        .unwrap();
+    let at = chrono::Utc::now();
+    store.transition_job(job.id, JobStatus::Draft, JobStatus::Planning, None, at).await.unwrap();
+    let record = store.job_by_id(job.id).await.unwrap();
+    ferry_engine::plan(store.as_ref(), &record, source.as_ref(), dest.as_ref()).await.unwrap();
+    store.transition_job(job.id, JobStatus::Planning, JobStatus::Running, None, at).await.unwrap();
+    let now = ferry_engine::run::now_ms();
+    let dead = store.claim_items(job.id, "dead", "dead-token", now + 300, now, 3).await.unwrap();
+    let keys: Vec<_> = dead.iter().map(|i| i.source_key.as_str()).collect();
+    assert_eq!(keys, ["in/docs/01.pdf", "in/docs/02.pdf", "in/docs/03.pdf"]);
+    assert_eq!(dead[0].action, ItemAction::Overwrite);
+    let plain = ferry_engine::TransferOptions::default();
+    let backup = format!(".ferry-backup/{}/archive/docs/01.pdf", job.id);
+    ferry_engine::copy_object(
+        dest.as_ref(),
+        &key("archive/docs/01.pdf"),
+        dest.as_ref(),
+        &key(&backup),
+        &plain,
+    )
+    .await
+    .unwrap();
+    let mark = ferry_db::ItemMark { prior_backup: Some(backup.clone()), ..Default::default() };
+    assert!(store.mark_item(job.id, "in/docs/01.pdf", "dead-token", &mark).await.unwrap());
+    for (n, item) in dead.iter().enumerate() {
+        let done = ferry_engine::copy_object(
+            source.as_ref(),
+            &key(&item.source_key),
+            dest.as_ref(),
+            &key(&item.dest_key),
+            &plain,
+        )
+        .await
+        .unwrap();
+        if n < 2 {
+            let mark = ferry_db::ItemMark { copied_sha256: Some(done.sha256), ..Default::default() };
+            assert!(store.mark_item(job.id, &item.source_key, "dead-token", &mark).await.unwrap());
+            source.delete(&key(&item.source_key), ferry_storage::DeleteOptions::default()).await.unwrap();
+        }
+    }
+    let counts =
+        ferry_engine::run_job(store.clone(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (11, 0), "{counts:?}");
+    for i in 1..12 {
+        assert_eq!(read(dest.as_ref(), &format!("archive/docs/{i:02}.pdf")).await, content(i), "{i}");
+        assert!(source.head(&key(&format!("in/docs/{i:02}.pdf"))).await.unwrap_err().is_not_found(), "{i}");
+    }
+    assert_eq!(read(dest.as_ref(), &backup).await, b"an older version", "the original is still kept");
+    let items = store.list_items(job.id, None, Some("in/docs/00.pdf"), 1).await.unwrap();
+    assert_eq!(items[0].prior_backup.as_deref(), Some(backup.as_str()));
+    assert!(items[0].document_id.is_some(), "catalogued");
 }
 
 #[tokio::test]
