@@ -550,6 +550,114 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does() {
     }
 }
 
+/// A source whose every read waits a little: long enough to stop a job mid-run.
+async fn slow_source() -> Arc<Faulty<MemoryProvider>> {
+    let (plain, _) = seed().await;
+    let slow = Arc::new(
+        Faulty::new(MemoryProvider::new(MemoryConfig::default()))
+            .on_every(Op::Get, Fault::Latency(Duration::from_millis(40))),
+    );
+    for k in keys(plain.as_ref()).await {
+        slow.inner()
+            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    slow
+}
+
+/// Waits until the job has finished at least `n` items.
+async fn until_done(store: &Arc<dyn Store>, job: uuid::Uuid, n: i64) {
+    for _ in 0..2_000 {
+        if store.job_counts(job).await.unwrap().done >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the job never finished {n} items");
+}
+
+#[tokio::test]
+async fn pause_resume_cancel_and_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        ferry_db::connect(&format!("sqlite://{}", dir.path().join("ferry.db").display())).await.unwrap();
+    let ids = providers(store.as_ref()).await;
+
+    // Pause: the workers stop taking items within moments; nothing is left held.
+    let (source, (_, dest)) = (slow_source().await, seed().await);
+    let job = store.create_job(&JobSpec { concurrency: 1, ..spec("pausing", ids) }, None).await.unwrap();
+    let run = tokio::spawn({
+        let (store, source, dest) = (store.clone(), source.clone(), dest.clone());
+        async move { start(&store, job.id, source, dest, &fast()).await }
+    });
+    until_done(&store, job.id, 3).await;
+    let at = chrono::Utc::now();
+    assert!(store.transition_job(job.id, JobStatus::Running, JobStatus::Paused, None, at).await.unwrap());
+    let (_, paused) = run.await.unwrap().unwrap();
+    assert!(paused.done >= 3 && paused.done < 11, "{paused:?}");
+    assert_eq!((paused.in_progress, paused.failed), (0, 0), "{paused:?}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(store.job_counts(job.id).await.unwrap().done, paused.done, "nothing moves while paused");
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Paused);
+    // Resume: the rest, each once.
+    assert!(store.transition_job(job.id, JobStatus::Paused, JobStatus::Running, None, at).await.unwrap());
+    let counts =
+        ferry_engine::run_job(store.clone(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed, counts.pending), (11, 0, 0));
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Completed);
+    let items = store.list_items(job.id, Some(ItemStatus::Verified), None, 100).await.unwrap();
+    assert!(items.iter().all(|i| i.attempts == 1), "paused items were not worked twice");
+
+    // Cancel: the job stops for good; what was not copied stays pending.
+    let (_, dest) = seed().await;
+    let job = store.create_job(&JobSpec { concurrency: 1, ..spec("cancelling", ids) }, None).await.unwrap();
+    let run = tokio::spawn({
+        let (store, source, dest) = (store.clone(), source.clone(), dest.clone());
+        async move { start(&store, job.id, source, dest, &fast()).await }
+    });
+    until_done(&store, job.id, 2).await;
+    assert!(store.transition_job(job.id, JobStatus::Running, JobStatus::Cancelled, None, at).await.unwrap());
+    let (_, cancelled) = run.await.unwrap().unwrap();
+    assert!(cancelled.pending > 0 && cancelled.in_progress == 0, "{cancelled:?}");
+    assert_eq!(store.job_by_id(job.id).await.unwrap().status, JobStatus::Cancelled);
+
+    // A destination that stores other bytes than it was sent: every attempt is
+    // caught, the item fails with the reason, and nothing counts as done.
+    let (source, _) = seed().await;
+    let corrupting = Arc::new(
+        Faulty::new(MemoryProvider::new(MemoryConfig::default())).on_every(Op::Put, Fault::CorruptBody),
+    );
+    let job = store.create_job(&JobSpec { max_attempts: 2, ..spec("corrupting", ids) }, None).await.unwrap();
+    let (_, counts) = start(&store, job.id, source.clone(), corrupting, &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (0, 12), "{counts:?}");
+    let failed = store.list_items(job.id, Some(ItemStatus::Failed), None, 100).await.unwrap();
+    assert!(
+        failed.iter().all(|i| i.attempts == 2 && i.error_kind.as_deref() == Some("checksum_mismatch")),
+        "{failed:?}"
+    );
+    // A source that sends altered bytes once: re-read, then copied intact.
+    let flaky = Arc::new(Faulty::new(MemoryProvider::new(MemoryConfig::default())).on_nth(
+        Op::Get,
+        1,
+        Fault::CorruptBody,
+    ));
+    for k in keys(source.as_ref()).await {
+        flaky
+            .inner()
+            .put(&key(&k), body_from_bytes(read(source.as_ref(), &k).await), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let (_, dest) = seed().await;
+    let job = store.create_job(&JobSpec { concurrency: 1, ..spec("flaky", ids) }, None).await.unwrap();
+    let (_, counts) = start(&store, job.id, flaky, dest.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (11, 0), "{counts:?}");
+    for i in 0..12 {
+        assert_eq!(read(dest.as_ref(), &format!("archive/docs/{i:02}.pdf")).await, content(i), "{i}");
+    }
+}
+
 #[tokio::test]
 async fn jobs_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
