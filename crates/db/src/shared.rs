@@ -525,7 +525,18 @@ macro_rules! shared_store {
                            size = excluded.size, source_etag = excluded.source_etag,
                            source_version = excluded.source_version, source_modified = excluded.source_modified,
                            status = excluded.status, attempts = 0, next_attempt_at = 0, error_kind = null,
-                           error_message = null, finished_at = null
+                           error_message = null, finished_at = null,
+                           -- What an interrupted attempt noted stays for its retry; anything
+                           -- finished, or a source that changed, starts afresh.
+                           dest_sha256 = case when job_item.status in ('pending', 'retry_wait')
+                             and job_item.source_etag is not distinct from excluded.source_etag
+                             then job_item.dest_sha256 else null end,
+                           prior_version = case when job_item.status in ('pending', 'retry_wait')
+                             and job_item.source_etag is not distinct from excluded.source_etag
+                             then job_item.prior_version else null end,
+                           prior_backup = case when job_item.status in ('pending', 'retry_wait')
+                             and job_item.source_etag is not distinct from excluded.source_etag
+                             then job_item.prior_backup else null end
                          where job_item.status <> 'in_progress'
                            and (job_item.status not in ('copied', 'verified')
                                 or job_item.source_etag is distinct from excluded.source_etag)",

@@ -67,14 +67,27 @@ async fn recorded_sha(
     store: &dyn Store,
     provider_id: uuid::Uuid,
     key: &str,
-    meta: &ObjectMeta,
+    listed: &ObjectMeta,
+    provider: &dyn Provider,
 ) -> Result<Option<String>, EngineError> {
     let Some(copy) = store.find_copy(provider_id, key).await? else { return Ok(None) };
+    if copy.revision.is_none() || copy.size != i64::try_from(listed.size).unwrap_or(-1) {
+        return Ok(None);
+    }
+    // Some servers list objects without their ETag: ask for it before copying again.
+    let headed;
+    let meta = if listed.version.is_none() && listed.etag.is_none() {
+        headed = match provider.head(&listed.key).await {
+            Ok(meta) => meta,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        &headed
+    } else {
+        listed
+    };
     let current = meta.version.as_ref().or(meta.etag.as_ref());
-    let unchanged = copy.revision.is_some()
-        && copy.revision.as_ref() == current
-        && copy.size == i64::try_from(meta.size).unwrap_or(-1);
-    Ok(if unchanged { copy.sha256 } else { None })
+    Ok(if copy.revision.as_ref() == current { copy.sha256 } else { None })
 }
 
 /// Plans `job`: lists both sides and upserts its items.
@@ -152,8 +165,8 @@ pub async fn plan(
             // recorded, as long as neither object changed since.
             let src_key = format!("{}{rel}", job.spec.source_prefix);
             let dest_key = format!("{}{rel}", job.spec.dest_prefix);
-            let source_sha = recorded_sha(store, job.spec.source_id, &src_key, &src).await?;
-            let dest_sha = recorded_sha(store, job.spec.dest_id, &dest_key, dest_meta).await?;
+            let source_sha = recorded_sha(store, job.spec.source_id, &src_key, &src, source).await?;
+            let dest_sha = recorded_sha(store, job.spec.dest_id, &dest_key, dest_meta, dest).await?;
             let known = KnownHashes { source: source_sha.as_deref(), destination: dest_sha.as_deref() };
             decision = decide(job.spec.overwrite, &src, found.as_ref(), known);
         }

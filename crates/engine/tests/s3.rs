@@ -175,6 +175,31 @@ async fn local_to_s3_to_s3_to_local() {
     assert_eq!((counts.done, counts.failed), (8, 0), "{counts:?}");
     assert_eq!(contents(local.as_ref(), "back/").await, renamed(original.clone(), "in/", "back/"));
 
+    // local → s3s-fs as a mirror, twice: the second run follows a change, an
+    // addition and a deletion at the source.
+    let mut mirror = spec("l2s-mirror", ids, Strategy::Mirror, OverwritePolicy::IfDifferent);
+    mirror.dest_prefix = "mirror/".into();
+    mirror.mirror_deletes = true;
+    let job = store.create_job(&mirror, None).await.unwrap();
+    let (_, counts) = start(&store, job.id, local.clone(), s3s.clone(), &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (8, 0), "{counts:?}");
+    local.put(&key("in/001.bin"), body_from_bytes(b"changed".to_vec()), PutOptions::default()).await.unwrap();
+    local.put(&key("in/new.bin"), body_from_bytes(b"new".to_vec()), PutOptions::default()).await.unwrap();
+    local.delete(&key("in/002.bin"), ferry_storage::DeleteOptions::default()).await.unwrap();
+    let (plan, counts) = start(&store, job.id, local.clone(), s3s.clone(), &fast()).await.unwrap();
+    assert_eq!((plan.copy, plan.overwrite, plan.delete), (1, 1, 1), "{plan:?}");
+    assert_eq!(counts.failed, 0, "{counts:?}");
+    let (got, want) = (
+        contents(s3s.as_ref(), "mirror/").await,
+        renamed(contents(local.as_ref(), "in/").await, "in/", "mirror/"),
+    );
+    let summary = |v: &[(String, Vec<u8>)]| v.iter().map(|(k, b)| (k.clone(), b.len())).collect::<Vec<_>>();
+    assert_eq!(summary(&got), summary(&want), "the mirror follows the source");
+    assert!(got == want, "the mirror holds the source's bytes");
+    local.put(&key("in/001.bin"), body_from_bytes(content(1)), PutOptions::default()).await.unwrap();
+    local.put(&key("in/002.bin"), body_from_bytes(content(2)), PutOptions::default()).await.unwrap();
+    local.delete(&key("in/new.bin"), ferry_storage::DeleteOptions::default()).await.unwrap();
+
     // Rolling back the move puts every object back on moto, intact.
     let summary =
         rollback(&store, move_spec_id(&store, "m2s").await, moto.clone(), s3s.clone()).await.unwrap();
