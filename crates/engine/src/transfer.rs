@@ -95,7 +95,12 @@ pub async fn copy_object(
     let declared_size = meta.size;
     let declared_sha = meta.sha256().map(str::to_ascii_lowercase);
     let tags = if options.copy_tags && source.capabilities().tags && dest.capabilities().tags {
-        source.get_tags(from, meta.version.as_deref()).await?
+        match source.get_tags(from, meta.version.as_deref()).await {
+            Ok(tags) => tags,
+            // A server without tagging (many S3-compatible ones) has no tags to copy.
+            Err(e) if e.kind() == ErrorKind::Unsupported => BTreeMap::new(),
+            Err(e) => return Err(e),
+        }
     } else {
         BTreeMap::new()
     };

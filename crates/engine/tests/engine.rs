@@ -662,6 +662,23 @@ async fn pause_resume_cancel_and_corruption() {
     for i in 0..12 {
         assert_eq!(read(dest.as_ref(), &format!("archive/docs/{i:02}.pdf")).await, content(i), "{i}");
     }
+
+    // A source whose server has no tagging (many S3-compatible ones): copied without tags.
+    let untagged = Arc::new(
+        Faulty::new(MemoryProvider::new(MemoryConfig::default()))
+            .on_every(Op::Head, Fault::Fail(ErrorKind::Unsupported)),
+    );
+    for k in keys(source.as_ref()).await {
+        untagged
+            .inner()
+            .put(&key(&k), body_from_bytes(read(source.as_ref(), &k).await), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let fresh = Arc::new(MemoryProvider::new(MemoryConfig::default()));
+    let job = store.create_job(&spec("untagged", ids), None).await.unwrap();
+    let (_, counts) = start(&store, job.id, untagged, fresh, &fast()).await.unwrap();
+    assert_eq!((counts.done, counts.failed), (12, 0), "{counts:?}");
 }
 
 #[tokio::test]
