@@ -23,8 +23,8 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, CopyRecord, ItemMark, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec, NewAuditEvent,
-    NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, CatalogChange, CopyRecord, ItemMark, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec,
+    NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -240,6 +240,18 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// is replaced, and that the copy is written and verified. Returns false when
     /// the lease was lost.
     async fn mark_item(&self, job_id: Uuid, source_key: &str, token: &str, mark: &ItemMark) -> Result<bool>;
+
+    /// Records how an item's attempt ended together with what the catalog learns
+    /// from it, in one transaction; fenced like [`Store::finish_item`].
+    async fn finish_item_with(
+        &self,
+        job_id: Uuid,
+        source_key: &str,
+        token: &str,
+        outcome: &ItemOutcome,
+        at: DateTime<Utc>,
+        catalog: &[CatalogChange],
+    ) -> Result<bool>;
 
     /// Items of a job by status (all when `None`), in key order after `after`.
     async fn list_items(

@@ -60,6 +60,20 @@ pub struct NewAuditEvent {
     pub detail: String,
 }
 
+/// A change to the catalog recorded with an item's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogChange {
+    /// A document's copy on a provider (the document is created when new).
+    Record(CopyRecord),
+    /// The copy at this key is gone (deleted or moved away).
+    Forget {
+        /// The provider.
+        provider_id: Uuid,
+        /// The key.
+        key: String,
+    },
+}
+
 /// What a worker notes on an item while it works it (`None` leaves a field alone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemMark {

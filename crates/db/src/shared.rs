@@ -640,6 +640,21 @@ macro_rules! shared_store {
                 outcome: &$crate::ItemOutcome,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::Result<bool> {
+                self.finish_item_with(job_id, source_key, token, outcome, at, &[]).await
+            }
+
+            async fn finish_item_with(
+                &self,
+                job_id: uuid::Uuid,
+                source_key: &str,
+                token: &str,
+                outcome: &$crate::ItemOutcome,
+                at: chrono::DateTime<chrono::Utc>,
+                catalog: &[$crate::CatalogChange],
+            ) -> $crate::Result<bool> {
+                // One transaction: the item's end and what the catalog learns from it
+                // are recorded together or not at all.
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 const FENCE: &str = "where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'";
                 let done = match outcome {
                     $crate::ItemOutcome::Done {
@@ -669,7 +684,7 @@ macro_rules! shared_store {
                             .bind(prior_backup)
                             .bind(*document_id)
                             .bind(at)
-                            .execute(&self.pool)
+                            .execute(&mut *tx)
                             .await?
                     }
                     $crate::ItemOutcome::Retry { at: retry_at, kind, message } => {
@@ -684,7 +699,7 @@ macro_rules! shared_store {
                             .bind(*retry_at)
                             .bind(kind)
                             .bind(message)
-                            .execute(&self.pool)
+                            .execute(&mut *tx)
                             .await?
                     }
                     $crate::ItemOutcome::Failed { kind, message } => {
@@ -692,7 +707,6 @@ macro_rules! shared_store {
                             "update job_item set status = 'failed', error_kind = $4, error_message = $5,
                                lease_token = null, lease_owner = null, lease_until = null, finished_at = $6 {FENCE}"
                         );
-                        let mut tx = self.pool.begin_with($begin_write).await?;
                         let done = sqlx::query(&sql)
                             .bind(job_id)
                             .bind(source_key)
@@ -706,11 +720,28 @@ macro_rules! shared_store {
                             insert_event(&mut tx, job_id, "item_failed", &format!("{source_key}: {message}"), at)
                                 .await?;
                         }
-                        tx.commit().await?;
                         done
                     }
                 };
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    // The lease was lost: the worker that holds it now records the item.
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for change in catalog {
+                    match change {
+                        $crate::CatalogChange::Record(copy) => record_copy_in(&mut tx, copy).await?,
+                        $crate::CatalogChange::Forget { provider_id, key } => {
+                            sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
+                                .bind(*provider_id)
+                                .bind(key)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn list_items(
@@ -899,39 +930,7 @@ macro_rules! shared_store {
 
             async fn record_copy(&self, copy: &$crate::CopyRecord) -> $crate::Result<()> {
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(
-                    "insert into document (document_id, title, created_at) values ($1, $2, $3)
-                     on conflict (document_id) do nothing",
-                )
-                .bind(copy.document_id)
-                .bind(&copy.title)
-                .bind(copy.last_seen_at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("delete from document_copy where provider_id = $1 and key = $2 and document_id <> $3")
-                    .bind(copy.provider_id)
-                    .bind(&copy.key)
-                    .bind(copy.document_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "insert into document_copy
-                       (document_id, provider_id, key, sha256, size, revision, sync_status, last_seen_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)
-                     on conflict (document_id, provider_id) do update set key = excluded.key,
-                       sha256 = excluded.sha256, size = excluded.size, revision = excluded.revision,
-                       sync_status = excluded.sync_status, last_seen_at = excluded.last_seen_at",
-                )
-                .bind(copy.document_id)
-                .bind(copy.provider_id)
-                .bind(&copy.key)
-                .bind(&copy.sha256)
-                .bind(copy.size)
-                .bind(&copy.revision)
-                .bind(&copy.sync_status)
-                .bind(copy.last_seen_at)
-                .execute(&mut *tx)
-                .await?;
+                record_copy_in(&mut tx, copy).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1069,6 +1068,47 @@ macro_rules! shared_store {
                 started_at: row.try_get("started_at")?,
                 finished_at: row.try_get("finished_at")?,
             })
+        }
+
+        /// Records a document's copy inside the caller's transaction.
+        async fn record_copy_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            copy: &$crate::CopyRecord,
+        ) -> $crate::Result<()> {
+                sqlx::query(
+                    "insert into document (document_id, title, created_at) values ($1, $2, $3)
+                     on conflict (document_id) do nothing",
+                )
+                .bind(copy.document_id)
+                .bind(&copy.title)
+                .bind(copy.last_seen_at)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("delete from document_copy where provider_id = $1 and key = $2 and document_id <> $3")
+                    .bind(copy.provider_id)
+                    .bind(&copy.key)
+                    .bind(copy.document_id)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query(
+                    "insert into document_copy
+                       (document_id, provider_id, key, sha256, size, revision, sync_status, last_seen_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)
+                     on conflict (document_id, provider_id) do update set key = excluded.key,
+                       sha256 = excluded.sha256, size = excluded.size, revision = excluded.revision,
+                       sync_status = excluded.sync_status, last_seen_at = excluded.last_seen_at",
+                )
+                .bind(copy.document_id)
+                .bind(copy.provider_id)
+                .bind(&copy.key)
+                .bind(&copy.sha256)
+                .bind(copy.size)
+                .bind(&copy.revision)
+                .bind(&copy.sync_status)
+                .bind(copy.last_seen_at)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
         }
 
         /// Writes an outbox row in the caller's transaction (and, on PostgreSQL,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use ferry_db::{CopyRecord, DbError, ItemMark, ItemOutcome, ItemRecord, JobRecord, Store};
+use ferry_db::{CatalogChange, CopyRecord, DbError, ItemMark, ItemOutcome, ItemRecord, JobRecord, Store};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
@@ -155,7 +155,9 @@ async fn work(
             document_id: None,
         });
     }
-    let new_id = uuid::Uuid::now_v7();
+    // The document keeps the id the catalog knows it by at the source, if any.
+    let known = store.find_copy(job.spec.source_id, &item.source_key).await.map_err(noted)?;
+    let new_id = known.map_or_else(uuid::Uuid::now_v7, |c| c.document_id);
     let options = TransferOptions {
         extra_metadata: BTreeMap::from([("ferry-uuid".to_owned(), new_id.to_string())]),
         copy_tags: true,
@@ -239,55 +241,46 @@ async fn already_copied(
     }))
 }
 
-/// Records where the document now lives.
-async fn catalog(
-    store: &dyn Store,
-    job: &JobRecord,
-    item: &ItemRecord,
-    outcome: &ItemOutcome,
-) -> Result<(), EngineError> {
+/// What the catalog learns from a finished item: where the document now lives.
+fn catalog(job: &JobRecord, item: &ItemRecord, outcome: &ItemOutcome) -> Vec<CatalogChange> {
     let ItemOutcome::Done { sha256, dest_etag, dest_version, document_id, .. } = outcome else {
-        return Ok(());
+        return Vec::new();
     };
+    let forget =
+        |provider_id: uuid::Uuid, key: &str| CatalogChange::Forget { provider_id, key: key.to_owned() };
     if item.action == ItemAction::Delete {
-        store.forget_copy(job.spec.dest_id, &item.dest_key).await?;
-        return Ok(());
+        return vec![forget(job.spec.dest_id, &item.dest_key)];
     }
-    let Some(document_id) = *document_id else { return Ok(()) };
+    let Some(document_id) = *document_id else { return Vec::new() };
     let title = item.source_key.rsplit('/').next().unwrap_or(&item.source_key).to_owned();
     let now = Utc::now();
     let moved = job.spec.strategy == Strategy::Move;
-    store
-        .record_copy(&CopyRecord {
+    let copy = |provider_id, key: &str, revision: Option<String>, sync_status: &str| {
+        CatalogChange::Record(CopyRecord {
             document_id,
             title: title.clone(),
-            provider_id: job.spec.dest_id,
-            key: item.dest_key.clone(),
+            provider_id,
+            key: key.to_owned(),
             sha256: Some(sha256.clone()),
             size: item.size,
-            revision: dest_version.clone().or_else(|| dest_etag.clone()),
-            sync_status: if moved { "canonical" } else { "mirror" }.to_owned(),
+            revision,
+            sync_status: sync_status.to_owned(),
             last_seen_at: now,
         })
-        .await?;
+    };
+    let dest_revision = dest_version.clone().or_else(|| dest_etag.clone());
     if moved {
-        store.forget_copy(job.spec.source_id, &item.source_key).await?;
+        vec![
+            copy(job.spec.dest_id, &item.dest_key, dest_revision, "canonical"),
+            forget(job.spec.source_id, &item.source_key),
+        ]
     } else {
-        store
-            .record_copy(&CopyRecord {
-                document_id,
-                title,
-                provider_id: job.spec.source_id,
-                key: item.source_key.clone(),
-                sha256: Some(sha256.clone()),
-                size: item.size,
-                revision: item.source_version.clone().or_else(|| item.source_etag.clone()),
-                sync_status: "canonical".to_owned(),
-                last_seen_at: now,
-            })
-            .await?;
+        let source_revision = item.source_version.clone().or_else(|| item.source_etag.clone());
+        vec![
+            copy(job.spec.dest_id, &item.dest_key, dest_revision, "mirror"),
+            copy(job.spec.source_id, &item.source_key, source_revision, "canonical"),
+        ]
     }
-    Ok(())
 }
 
 fn failure(options: &WorkerOptions, job: &JobRecord, item: &ItemRecord, err: &ProviderError) -> ItemOutcome {
@@ -331,12 +324,7 @@ async fn handle(
         }
     };
     let outcome = match result {
-        Ok(outcome) => {
-            // The catalog is written before the item is marked done: a crash in
-            // between repeats the item, and the catalog upsert with it.
-            catalog(store, job, &item, &outcome).await?;
-            outcome
-        }
+        Ok(outcome) => outcome,
         Err(err) => {
             if err.kind() == ErrorKind::RateLimited || err.retry_after().is_some() {
                 pacer.push_back(err.retry_after().unwrap_or(options.backoff));
@@ -347,7 +335,9 @@ async fn handle(
     if matches!(outcome, ItemOutcome::Done { .. }) {
         pacer.success();
     }
-    if store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now()).await? {
+    // The item's end and the catalog's record of it are written together.
+    let changes = catalog(job, &item, &outcome);
+    if store.finish_item_with(job.id, &item.source_key, token, &outcome, Utc::now(), &changes).await? {
         let status = match &outcome {
             ItemOutcome::Done { .. } => "done",
             ItemOutcome::Retry { .. } => "pending",
