@@ -44,6 +44,11 @@ impl PgStore {
         sqlx::migrate!("../../migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// PostgreSQL handles concurrent writers itself: one pool serves both.
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// Two transactions could both see an empty table under read committed; a

@@ -18,12 +18,13 @@ macro_rules! shared_store {
             }
 
             async fn ping(&self) -> $crate::Result<()> {
-                sqlx::query("select 1").execute(&self.pool).await?;
+                sqlx::query("select 1").execute(self.writer()).await?;
                 Ok(())
             }
 
             async fn close(&self) {
                 self.pool.close().await;
+                self.writer().close().await;
             }
 
             async fn count_users(&self) -> $crate::Result<i64> {
@@ -60,7 +61,7 @@ macro_rules! shared_store {
                 .bind(&new.password_hash)
                 .bind(new.role.as_str())
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 self.user_by_id(id).await
             }
@@ -68,7 +69,7 @@ macro_rules! shared_store {
             async fn create_first_user(&self, new: &$crate::NewUser) -> $crate::Result<$crate::UserRecord> {
                 let now = chrono::Utc::now();
                 let id = uuid::Uuid::now_v7();
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 lock_users_for_setup(&mut tx).await?;
                 let done = sqlx::query(
                     r#"insert into "user" (user_id, username, password_hash, role, disabled, created_at, updated_at)
@@ -118,7 +119,7 @@ macro_rules! shared_store {
                 let done = sqlx::query(r#"update "user" set last_login_at = $2 where user_id = $1"#)
                     .bind(id)
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -133,7 +134,7 @@ macro_rules! shared_store {
                     .bind(id)
                     .bind(role.as_str())
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -148,7 +149,7 @@ macro_rules! shared_store {
                     .bind(id)
                     .bind(disabled)
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -179,7 +180,7 @@ macro_rules! shared_store {
                 .bind(&row.id)
                 .bind(&row.data)
                 .bind(row.expires_at)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -192,7 +193,7 @@ macro_rules! shared_store {
                 .bind(&row.id)
                 .bind(&row.data)
                 .bind(row.expires_at)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(())
             }
@@ -200,7 +201,7 @@ macro_rules! shared_store {
             async fn session_delete(&self, id: &str) -> $crate::Result<()> {
                 sqlx::query("delete from session where session_id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 Ok(())
             }
@@ -208,7 +209,7 @@ macro_rules! shared_store {
             async fn session_delete_expired(&self, now: i64) -> $crate::Result<u64> {
                 let done = sqlx::query("delete from session where expires_at <= $1")
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 Ok(done.rows_affected())
             }
@@ -245,7 +246,7 @@ macro_rules! shared_store {
                 .bind(&stored.action)
                 .bind(&stored.target)
                 .bind(&stored.detail)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(stored)
             }
@@ -280,7 +281,7 @@ macro_rules! shared_store {
 
             async fn create_provider(&self, new: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 if new.primary {
                     sqlx::query("update provider set is_primary = false where is_primary")
                         .execute(&mut *tx)
@@ -308,7 +309,7 @@ macro_rules! shared_store {
 
             async fn update_provider(&self, change: &$crate::ProviderWrite) -> $crate::Result<$crate::ProviderRecord> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 if change.primary {
                     sqlx::query("update provider set is_primary = false where is_primary and provider_id <> $1")
                         .bind(change.id)
@@ -362,7 +363,7 @@ macro_rules! shared_store {
                     .bind(id)
                     .bind(status.as_str())
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -381,7 +382,7 @@ macro_rules! shared_store {
                 .bind(health.as_str())
                 .bind(message)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 expect_one(done.rows_affected())
             }
@@ -389,7 +390,7 @@ macro_rules! shared_store {
             async fn delete_provider(&self, id: uuid::Uuid) -> $crate::Result<()> {
                 let done = sqlx::query("delete from provider where provider_id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -406,7 +407,7 @@ macro_rules! shared_store {
                 let done = sqlx::query("insert into setting (key, value) values ($1, $2) on conflict (key) do nothing")
                     .bind(key)
                     .bind(value)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -446,7 +447,7 @@ macro_rules! shared_store {
                 .bind(&spec.schedule)
                 .bind(created_by)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 self.job_by_id(id).await
             }
@@ -473,7 +474,7 @@ macro_rules! shared_store {
                     return Err($crate::DbError::Conflict { constraint: format!("a job cannot go from {from} to {to}") });
                 }
                 let starting = to == ferry_model::job::JobStatus::Planning;
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 let done = sqlx::query(
                     "update job set status = $3, error = $4, updated_at = $5,
                        run_no = case when $6 then run_no + 1 else run_no end,
@@ -513,7 +514,7 @@ macro_rules! shared_store {
             }
 
             async fn upsert_items(&self, job_id: uuid::Uuid, items: &[$crate::NewItem]) -> $crate::Result<()> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 for item in items {
                     let status = if item.action == ferry_model::job::ItemAction::Skip { "skipped" } else { "pending" };
                     sqlx::query(
@@ -587,7 +588,7 @@ macro_rules! shared_store {
                 .bind(lease_until)
                 .bind(now)
                 .bind(limit.clamp(0, 10_000))
-                .fetch_all(&self.pool)
+                .fetch_all(self.writer())
                 .await?;
                 let mut items = rows.iter().map(item_from_row).collect::<$crate::Result<Vec<_>>>()?;
                 items.sort_by(|a, b| a.source_key.cmp(&b.source_key));
@@ -603,7 +604,7 @@ macro_rules! shared_store {
                 .bind(source_key)
                 .bind(token)
                 .bind(until)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -627,7 +628,7 @@ macro_rules! shared_store {
                 .bind(mark.prior_version.as_deref())
                 .bind(mark.prior_backup.as_deref())
                 .bind(mark.copied_sha256.as_deref())
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -654,7 +655,7 @@ macro_rules! shared_store {
             ) -> $crate::Result<bool> {
                 // One transaction: the item's end and what the catalog learns from it
                 // are recorded together or not at all.
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 const FENCE: &str = "where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'";
                 let done = match outcome {
                     $crate::ItemOutcome::Done {
@@ -854,10 +855,10 @@ macro_rules! shared_store {
                        error_kind = null, error_message = null, finished_at = null
                      where job_id = $1 and status = 'failed' and ($2 is null or source_key = $2)";
                 let Some(keys) = keys else {
-                    let done = sqlx::query(RETRY).bind(job_id).bind(None::<&str>).execute(&self.pool).await?;
+                    let done = sqlx::query(RETRY).bind(job_id).bind(None::<&str>).execute(self.writer()).await?;
                     return Ok(done.rows_affected());
                 };
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 let mut n = 0;
                 for key in keys {
                     n += sqlx::query(RETRY).bind(job_id).bind(key.as_str()).execute(&mut *tx).await?.rows_affected();
@@ -876,7 +877,7 @@ macro_rules! shared_store {
                     .bind(id)
                     .bind(limit)
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 expect_one(done.rows_affected())
             }
@@ -886,7 +887,7 @@ macro_rules! shared_store {
                     "update job_item set status = 'pending', lease_token = null, lease_owner = null, lease_until = null
                      where status = 'in_progress'",
                 )
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 Ok(done.rows_affected())
             }
@@ -923,13 +924,13 @@ macro_rules! shared_store {
                 .bind(source_key)
                 .bind(status)
                 .bind(message)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 expect_one(done.rows_affected())
             }
 
             async fn record_copy(&self, copy: &$crate::CopyRecord) -> $crate::Result<()> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut tx = self.writer().begin_with($begin_write).await?;
                 record_copy_in(&mut tx, copy).await?;
                 tx.commit().await?;
                 Ok(())
@@ -939,7 +940,7 @@ macro_rules! shared_store {
                 sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
                     .bind(provider_id)
                     .bind(key)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
                 Ok(())
             }
@@ -970,7 +971,7 @@ macro_rules! shared_store {
                 .bind(provider_id)
                 .bind(sync_status)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
                 expect_one(done.rows_affected())
             }

@@ -12,7 +12,11 @@ use crate::{DbError, Dialect, Result};
 /// Ferry's state in a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Readers (WAL lets them run beside the writer).
     pool: SqlitePool,
+    /// The one connection that writes: writers queue for it in order instead of
+    /// meeting a locked database and sleeping in SQLite's busy handler.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -29,14 +33,24 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| DbError::Unavailable(format!("cannot open SQLite database: {e}")))?;
+        sqlx::migrate!("../../migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(|e| DbError::Unavailable(format!("cannot open SQLite database: {e}")))?;
-        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 
