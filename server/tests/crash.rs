@@ -8,35 +8,14 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{create_admin, finished, free_port, job, local_provider, serve, sign_in, start_migration};
-use sha2::{Digest, Sha256};
+use common::{
+    create_admin, finished, free_port, job, local_provider, manifest, serve, sign_in, start_migration,
+};
 
 const FILES: usize = 2000;
 const KILLS: usize = 3;
-
-/// Every file under `root` by relative path, with its SHA-256.
-fn manifest(root: &Path) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_dir() {
-                dirs.push(entry.path());
-            } else {
-                let path = entry.path();
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                let hash = Sha256::digest(std::fs::read(&path).unwrap());
-                found.insert(rel, hash.iter().map(|b| format!("{b:02x}")).collect());
-            }
-        }
-    }
-    found
-}
 
 /// Runs one migration, killing the server `KILLS` times at evenly spread points.
 async fn kill_repeatedly(strategy: &str) {

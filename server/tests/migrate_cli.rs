@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use sha2::{Digest, Sha256};
+use common::manifest;
 
 const KEY: &str = "2f7c1b9a4e6d8c0f3a5b7d9e1c2f4a6b8d0e2c4f6a8b0d2e4c6f8a0b2d4e6f8a";
 
@@ -33,26 +35,6 @@ fn stderr(out: &Output) -> String {
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)))
-}
-
-/// Files under `root` by relative path, with their SHA-256.
-fn manifest(root: &Path) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                let hash = Sha256::digest(std::fs::read(&path).unwrap());
-                found.insert(rel, hash.iter().map(|b| format!("{b:02x}")).collect());
-            }
-        }
-    }
-    found
 }
 
 fn seed(root: &Path) {

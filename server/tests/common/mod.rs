@@ -166,3 +166,25 @@ pub fn assert_copied(dest: &Path, n: usize) {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// Every file under `root` by relative path, with its SHA-256, read straight from
+/// disk (not through Ferry). A missing folder has none.
+pub fn manifest(root: &Path) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let mut found = std::collections::BTreeMap::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let hash = Sha256::digest(std::fs::read(&path).unwrap());
+                found.insert(rel, hash.iter().map(|b| format!("{b:02x}")).collect());
+            }
+        }
+    }
+    found
+}
