@@ -7,8 +7,9 @@
 
 use ferry_storage::conformance::{Suite, run_all};
 use ferry_storage::s3::{S3Config, S3Provider};
-use ferry_storage::{ByteStream, ErrorKind, ObjectKey, Provider, ProviderError, PutOptions};
+use ferry_storage::{ByteStream, ErrorKind, GetOptions, ObjectKey, Provider, ProviderError, PutOptions};
 use futures::StreamExt;
+use sha2::Digest as _;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -102,6 +103,32 @@ async fn an_unreachable_endpoint_is_a_temporary_failure() {
     let err = p.head(&ObjectKey::new("x").unwrap()).await.unwrap_err();
     assert!(err.is_temporary(), "{err}");
     assert!(err.to_string().contains("reach"), "{err}");
+}
+
+#[tokio::test]
+async fn a_multipart_put_confirmed_part_by_part_reports_the_whole_sha256() {
+    for var in ["FERRY_TEST_S3_MOTO", "FERRY_TEST_S3_S3SFS"] {
+        let Some(p) = provider(var, |_| {}).await else { return skipped(var) };
+        let key = ObjectKey::new("parts/big.bin").unwrap();
+        let data: Vec<u8> = (0..11 * MIB + 7).map(|i| (i % 251) as u8).collect();
+        let whole = hex::encode(sha2::Sha256::digest(&data));
+        let put =
+            p.put(&key, ferry_storage::body_from_bytes(data.clone()), PutOptions::default()).await.unwrap();
+        // Reported only when the server echoed the composite of the parts' digests;
+        // when it does, it must be the SHA-256 of exactly these bytes.
+        match put.hashes.get(&ferry_storage::HashKind::Sha256) {
+            Some(reported) => assert_eq!(reported, &whole, "{var}"),
+            None => eprintln!("{var}: no composite checksum echoed; the engine reads such copies back"),
+        }
+        let back = ferry_storage::collect_body(p.get(&key, GetOptions::default()).await.unwrap().body)
+            .await
+            .unwrap();
+        assert!(back == data, "{var}: the bytes round-trip");
+        // Without checksums sent, nothing is claimed.
+        let Some(plain) = provider(var, |c| c.send_checksums = false).await else { return };
+        let put = plain.put(&key, ferry_storage::body_from_bytes(data), PutOptions::default()).await.unwrap();
+        assert!(put.hashes.is_empty(), "{var}: {put:?}");
+    }
 }
 
 #[tokio::test]

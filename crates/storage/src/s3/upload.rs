@@ -237,6 +237,8 @@ async fn upload_parts(
     let mut ended = false;
     let mut in_flight = FuturesUnordered::new();
     let mut parts = Vec::new();
+    // Each part's SHA-256, in order: the composite checksum the service reports.
+    let mut part_digests: Vec<[u8; 32]> = Vec::new();
     loop {
         while buffer.len() < part_size && !ended {
             match body.try_next().await? {
@@ -249,6 +251,7 @@ async fn upload_parts(
         }
         let part = buffer.split_to(buffer.len().min(part_size)).freeze();
         whole.update(&part);
+        part_digests.push(Sha256::digest(&part).into());
         total += part.len() as u64;
         number += 1;
         while in_flight.len() >= p.config.part_concurrency {
@@ -262,8 +265,9 @@ async fn upload_parts(
         parts.push(done?);
     }
     check_size(key, options.size, total)?;
+    let whole = whole.finalize();
     // Checked before completing: a mismatch aborts, and nothing becomes visible.
-    check_sha256("put", key, options.sha256.as_deref(), &whole.finalize())?;
+    check_sha256("put", key, options.sha256.as_deref(), &whole)?;
     parts.sort_by_key(|part: &CompletedPart| part.part_number());
     let out = p
         .client
@@ -275,12 +279,29 @@ async fn upload_parts(
         .send()
         .await
         .map_err(|e| map_sdk_error("put", Some(key), e))?;
+    // The service checked every part against its SHA-256; when it also reports the
+    // composite of those digests as computed here, the object it holds is exactly
+    // the bytes hashed here, whose whole SHA-256 is then known without reading back.
+    let mut hashes = BTreeMap::new();
+    if p.config.send_checksums && out.checksum_sha256() == Some(composite(&part_digests).as_str()) {
+        hashes.insert(HashKind::Sha256, hex::encode(whole));
+    }
     Ok(PutResult {
         etag: out.e_tag().map(str::to_owned),
         version: out.version_id().map(str::to_owned),
         size: total,
-        hashes: BTreeMap::new(),
+        hashes,
     })
+}
+
+/// S3's checksum of a multipart object: the SHA-256 of the parts' SHA-256
+/// digests, base64, then `-` and the number of parts.
+fn composite(parts: &[[u8; 32]]) -> String {
+    let mut hasher = Sha256::new();
+    for digest in parts {
+        hasher.update(digest);
+    }
+    format!("{}-{}", b64(&hasher.finalize()), parts.len())
 }
 
 async fn upload_part(
