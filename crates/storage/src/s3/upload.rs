@@ -251,7 +251,8 @@ async fn upload_parts(
         }
         let part = buffer.split_to(buffer.len().min(part_size)).freeze();
         whole.update(&part);
-        part_digests.push(Sha256::digest(&part).into());
+        let digest: [u8; 32] = Sha256::digest(&part).into();
+        part_digests.push(digest);
         total += part.len() as u64;
         number += 1;
         while in_flight.len() >= p.config.part_concurrency {
@@ -259,7 +260,7 @@ async fn upload_parts(
                 parts.push(done?);
             }
         }
-        in_flight.push(upload_part(p, key, full_key, upload_id, number, part));
+        in_flight.push(upload_part(p, key, full_key, upload_id, (number, part, digest)));
     }
     while let Some(done) = in_flight.next().await {
         parts.push(done?);
@@ -309,10 +310,9 @@ async fn upload_part(
     key: &ObjectKey,
     full_key: &str,
     upload_id: &str,
-    number: i32,
-    data: Bytes,
+    (number, data, digest): (i32, Bytes, [u8; 32]),
 ) -> Result<CompletedPart> {
-    let digest = b64(&Sha256::digest(&data));
+    let digest = b64(&digest);
     let mut request = p
         .client
         .upload_part()
