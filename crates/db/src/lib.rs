@@ -224,26 +224,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Extends a lease; false when the lease was lost.
     async fn renew_lease(&self, job_id: Uuid, source_key: &str, token: &str, until: i64) -> Result<bool>;
 
-    /// Records how an attempt ended, only while `token` still holds the lease;
-    /// false when it does not (the write is refused).
+    /// Records how an item's attempt ended, fenced by the lease token (false when
+    /// the lease was lost), together with what the catalog learns from it, in one
+    /// transaction.
     async fn finish_item(
-        &self,
-        job_id: Uuid,
-        source_key: &str,
-        token: &str,
-        outcome: &ItemOutcome,
-        at: DateTime<Utc>,
-    ) -> Result<bool>;
-
-    /// Notes on an item that its worker holds (fenced by the lease token) what a
-    /// retry after a crash must know: the prior destination object kept before it
-    /// is replaced, and that the copy is written and verified. Returns false when
-    /// the lease was lost.
-    async fn mark_item(&self, job_id: Uuid, source_key: &str, token: &str, mark: &ItemMark) -> Result<bool>;
-
-    /// Records how an item's attempt ended together with what the catalog learns
-    /// from it, in one transaction; fenced like [`Store::finish_item`].
-    async fn finish_item_with(
         &self,
         job_id: Uuid,
         source_key: &str,
@@ -252,6 +236,12 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
         at: DateTime<Utc>,
         catalog: &[CatalogChange],
     ) -> Result<bool>;
+
+    /// Notes on an item that its worker holds (fenced by the lease token) what a
+    /// retry after a crash must know: the prior destination object kept before it
+    /// is replaced, and that the copy is written and verified. Returns false when
+    /// the lease was lost.
+    async fn mark_item(&self, job_id: Uuid, source_key: &str, token: &str, mark: &ItemMark) -> Result<bool>;
 
     /// Items of a job by status (all when `None`), in key order after `after`.
     async fn list_items(

@@ -640,17 +640,6 @@ macro_rules! shared_store {
                 token: &str,
                 outcome: &$crate::ItemOutcome,
                 at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::Result<bool> {
-                self.finish_item_with(job_id, source_key, token, outcome, at, &[]).await
-            }
-
-            async fn finish_item_with(
-                &self,
-                job_id: uuid::Uuid,
-                source_key: &str,
-                token: &str,
-                outcome: &$crate::ItemOutcome,
-                at: chrono::DateTime<chrono::Utc>,
                 catalog: &[$crate::CatalogChange],
             ) -> $crate::Result<bool> {
                 // One transaction: the item's end and what the catalog learns from it

@@ -206,13 +206,13 @@ async fn jobs(store: &dyn Store) {
     assert!(store.claim_items(job.id, "w3", "t3", 2_000, 1_000, 10).await.unwrap().is_empty());
 
     // Updates are fenced by the lease token.
-    assert!(!store.finish_item(job.id, "a.pdf", "t2", &done(), at).await.unwrap(), "not w2's item");
-    assert!(store.finish_item(job.id, "a.pdf", "t1", &done(), at).await.unwrap());
-    assert!(!store.finish_item(job.id, "a.pdf", "t1", &done(), at).await.unwrap(), "only once");
+    assert!(!store.finish_item(job.id, "a.pdf", "t2", &done(), at, &[]).await.unwrap(), "not w2's item");
+    assert!(store.finish_item(job.id, "a.pdf", "t1", &done(), at, &[]).await.unwrap());
+    assert!(!store.finish_item(job.id, "a.pdf", "t1", &done(), at, &[]).await.unwrap(), "only once");
     let retry = ItemOutcome::Retry { at: 5_000, kind: "rate_limited".into(), message: "slow down".into() };
-    assert!(store.finish_item(job.id, "b.pdf", "t1", &retry, at).await.unwrap());
+    assert!(store.finish_item(job.id, "b.pdf", "t1", &retry, at, &[]).await.unwrap());
     let failed = ItemOutcome::Failed { kind: "permission_denied".into(), message: "no".into() };
-    assert!(store.finish_item(job.id, "c.pdf", "t2", &failed, at).await.unwrap());
+    assert!(store.finish_item(job.id, "c.pdf", "t2", &failed, at, &[]).await.unwrap());
     assert!(store.renew_lease(job.id, "d.pdf", "t2", 2_500).await.unwrap());
 
     // w2 dies holding d.pdf: once its lease runs out another worker takes it, and
@@ -221,12 +221,12 @@ async fn jobs(store: &dyn Store) {
     let taken = store.claim_items(job.id, "w3", "t3", 9_000, 3_000, 10).await.unwrap();
     assert_eq!(taken.iter().map(|i| (i.source_key.as_str(), i.attempts)).collect::<Vec<_>>(), [("d.pdf", 2)]);
     assert!(!store.renew_lease(job.id, "d.pdf", "t2", 9_999).await.unwrap());
-    assert!(!store.finish_item(job.id, "d.pdf", "t2", &done(), at).await.unwrap());
-    assert!(store.finish_item(job.id, "d.pdf", "t3", &done(), at).await.unwrap());
+    assert!(!store.finish_item(job.id, "d.pdf", "t2", &done(), at, &[]).await.unwrap());
+    assert!(store.finish_item(job.id, "d.pdf", "t3", &done(), at, &[]).await.unwrap());
     let again = store.claim_items(job.id, "w4", "t4", 9_000, 6_000, 10).await.unwrap();
     assert_eq!(again.iter().map(|i| (i.source_key.as_str(), i.attempts)).collect::<Vec<_>>(), [("b.pdf", 2)]);
     assert_eq!(again[0].error_kind.as_deref(), Some("rate_limited"), "the last error is kept while retrying");
-    assert!(store.finish_item(job.id, "b.pdf", "t4", &done(), at).await.unwrap());
+    assert!(store.finish_item(job.id, "b.pdf", "t4", &done(), at, &[]).await.unwrap());
 
     let counts = store.job_counts(job.id).await.unwrap();
     assert_eq!(
@@ -264,8 +264,8 @@ async fn jobs(store: &dyn Store) {
     // Retrying chosen failed items touches only those; then all of them.
     let requeued = store.claim_items(job.id, "w5", "t5", 99_000, 9_000, 10).await.unwrap();
     assert_eq!(requeued.iter().map(|i| i.source_key.as_str()).collect::<Vec<_>>(), ["c.pdf", "d.pdf"]);
-    assert!(store.finish_item(job.id, "c.pdf", "t5", &failed, at).await.unwrap());
-    assert!(store.finish_item(job.id, "d.pdf", "t5", &done(), at).await.unwrap());
+    assert!(store.finish_item(job.id, "c.pdf", "t5", &failed, at, &[]).await.unwrap());
+    assert!(store.finish_item(job.id, "d.pdf", "t5", &done(), at, &[]).await.unwrap());
     let chosen = ["a.pdf".to_owned(), "nothing.pdf".to_owned()];
     assert_eq!(store.retry_failed_items(job.id, Some(&chosen)).await.unwrap(), 0, "a.pdf did not fail");
     assert_eq!(store.retry_failed_items(job.id, Some(&["c.pdf".to_owned()])).await.unwrap(), 1);

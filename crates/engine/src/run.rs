@@ -337,7 +337,7 @@ async fn handle(
     }
     // The item's end and the catalog's record of it are written together.
     let changes = catalog(job, &item, &outcome);
-    if store.finish_item_with(job.id, &item.source_key, token, &outcome, Utc::now(), &changes).await? {
+    if store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now(), &changes).await? {
         let status = match &outcome {
             ItemOutcome::Done { .. } => "done",
             ItemOutcome::Retry { .. } => "pending",

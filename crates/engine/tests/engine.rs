@@ -37,6 +37,13 @@ async fn keys(p: &dyn Provider) -> Vec<String> {
         .unwrap()
 }
 
+/// Puts a copy of every object `from` holds into `into`.
+async fn fill(into: &dyn Provider, from: &dyn Provider) {
+    for k in keys(from).await {
+        put(into, &k, &read(from, &k).await).await;
+    }
+}
+
 fn content(i: usize) -> Vec<u8> {
     format!("document {i} ").repeat(100 + i).into_bytes()
 }
@@ -257,13 +264,7 @@ async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
             .on_nth(Op::Get, 7, Fault::TooManyRequests(Duration::from_millis(5)))
             .on_every(Op::Head, Fault::Latency(Duration::from_millis(1))),
     );
-    for k in keys(plain.as_ref()).await {
-        source
-            .inner()
-            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
-            .await
-            .unwrap();
-    }
+    fill(source.inner(), plain.as_ref()).await;
     let job = store
         .create_job(&JobSpec { concurrency: 1, max_attempts: 6, ..spec("faults", ids) }, None)
         .await
@@ -280,13 +281,7 @@ async fn faults(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
         3,
         Fault::Fail(ErrorKind::PermissionDenied),
     ));
-    for k in keys(plain.as_ref()).await {
-        denied
-            .inner()
-            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
-            .await
-            .unwrap();
-    }
+    fill(denied.inner(), plain.as_ref()).await;
     let job = store.create_job(&JobSpec { concurrency: 1, ..spec("denied", ids) }, None).await.unwrap();
     let (_, counts) = start(store, job.id, denied.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((counts.done, counts.failed), (10, 1), "{counts:?}");
@@ -370,7 +365,7 @@ async fn crashed_worker(store: &Arc<dyn Store>, ids: (uuid::Uuid, uuid::Uuid)) {
         ferry_engine::run_job(store.clone(), job.id, source.clone(), dest.clone(), &fast()).await.unwrap();
     assert_eq!((counts.done, counts.failed, counts.in_progress), (11, 0, 0));
     let outcome = ferry_db::ItemOutcome::Failed { kind: "x".into(), message: "late".into() };
-    assert!(!store.finish_item(job.id, &dead[0].source_key, "dead-token", &outcome, at).await.unwrap());
+    assert!(!store.finish_item(job.id, &dead[0].source_key, "dead-token", &outcome, at, &[]).await.unwrap());
     let again = store
         .list_items(job.id, None, Some(&dead[0].source_key[..dead[0].source_key.len() - 1]), 1)
         .await
@@ -563,12 +558,7 @@ async fn slow_source() -> Arc<Faulty<MemoryProvider>> {
         Faulty::new(MemoryProvider::new(MemoryConfig::default()))
             .on_every(Op::Get, Fault::Latency(Duration::from_millis(40))),
     );
-    for k in keys(plain.as_ref()).await {
-        slow.inner()
-            .put(&key(&k), body_from_bytes(read(plain.as_ref(), &k).await), PutOptions::default())
-            .await
-            .unwrap();
-    }
+    fill(slow.inner(), plain.as_ref()).await;
     slow
 }
 
@@ -648,13 +638,7 @@ async fn pause_resume_cancel_and_corruption() {
         1,
         Fault::CorruptBody,
     ));
-    for k in keys(source.as_ref()).await {
-        flaky
-            .inner()
-            .put(&key(&k), body_from_bytes(read(source.as_ref(), &k).await), PutOptions::default())
-            .await
-            .unwrap();
-    }
+    fill(flaky.inner(), source.as_ref()).await;
     let (_, dest) = seed().await;
     let job = store.create_job(&JobSpec { concurrency: 1, ..spec("flaky", ids) }, None).await.unwrap();
     let (_, counts) = start(&store, job.id, flaky, dest.clone(), &fast()).await.unwrap();
@@ -668,13 +652,7 @@ async fn pause_resume_cancel_and_corruption() {
         Faulty::new(MemoryProvider::new(MemoryConfig::default()))
             .on_every(Op::Head, Fault::Fail(ErrorKind::Unsupported)),
     );
-    for k in keys(source.as_ref()).await {
-        untagged
-            .inner()
-            .put(&key(&k), body_from_bytes(read(source.as_ref(), &k).await), PutOptions::default())
-            .await
-            .unwrap();
-    }
+    fill(untagged.inner(), source.as_ref()).await;
     let fresh = Arc::new(MemoryProvider::new(MemoryConfig::default()));
     let job = store.create_job(&spec("untagged", ids), None).await.unwrap();
     let (_, counts) = start(&store, job.id, untagged, fresh, &fast()).await.unwrap();
