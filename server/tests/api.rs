@@ -499,16 +499,7 @@ async fn migrations(
         assert_eq!(copied, format!("pdf {i}").repeat(100).into_bytes());
     }
     assert!(!dest_dir.path().join("2026/skip.txt").exists(), "filtered out");
-    let items: serde_json::Value = c
-        .post(url("/api/migrations/items"))
-        .json(&json!({ "id": id, "status": "verified", "after": null, "limit": 2 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let items = items.as_array().unwrap();
+    let items = common::items(c, &ferry.base, &id, "verified", 2).await;
     assert_eq!(items.len(), 2, "paged");
     assert_eq!(items[0]["source_key"], "in/sub/0.pdf");
     assert_eq!(items[0]["source_sha256"].as_str().map(str::len), Some(64));
@@ -766,16 +757,7 @@ async fn failed_items(ferry: &Ferry, c: &reqwest::Client, viewer: &reqwest::Clie
         (Some(5), Some(1)),
         "{last}"
     );
-    let failed: serde_json::Value = c
-        .post(url("/api/migrations/items"))
-        .json(&json!({ "id": id, "status": "failed", "after": null, "limit": 100 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let failed = failed.as_array().unwrap();
+    let failed = common::items(c, &ferry.base, &id, "failed", 100).await;
     assert_eq!(failed.len(), 5);
     assert!(failed.iter().all(|i| i["error_message"].as_str().is_some_and(|m| !m.is_empty())), "{failed:?}");
     let outbox = ferry.store.job_events(Some(id.parse().unwrap()), Some("item_failed"), 10).await.unwrap();

@@ -113,14 +113,19 @@ pub async fn start_migration(
 
 /// The migration as the API shows it.
 pub async fn job(c: &reqwest::Client, base: &str, id: &str) -> Value {
-    c.post(format!("{base}/api/migrations/get"))
-        .form(&[("id", id)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    body(c.post(format!("{base}/api/migrations/get")).form(&[("id", id)])).await
+}
+
+/// The first `limit` items of a migration with this status, in key order.
+pub async fn items(c: &reqwest::Client, base: &str, id: &str, status: &str, limit: u32) -> Vec<Value> {
+    let query = json!({ "id": id, "status": status, "after": null, "limit": limit });
+    let page = body(c.post(format!("{base}/api/migrations/items")).json(&query)).await;
+    page.as_array().unwrap_or_else(|| panic!("{page}")).clone()
+}
+
+/// Sends a request and reads its JSON answer.
+async fn body(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 /// Waits (at most five minutes) until the migration reaches one of `wanted`.
