@@ -83,12 +83,6 @@ impl ProviderLimits {
         Self { per_provider, slots: Arc::new(Mutex::new(HashMap::new())) }
     }
 
-    /// The bound per provider (0: none).
-    #[must_use]
-    pub fn per_provider(&self) -> usize {
-        self.per_provider
-    }
-
     fn semaphore(&self, id: Uuid) -> Option<Arc<Semaphore>> {
         let mut slots = self.slots.lock().ok()?;
         Some(slots.entry(id).or_insert_with(|| Arc::new(Semaphore::new(self.per_provider))).clone())
