@@ -5,3 +5,4 @@ pub mod accounts;
 pub mod dashboard;
 pub mod migrations;
 pub mod providers;
+pub mod wizard;

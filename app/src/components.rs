@@ -4,3 +4,4 @@ pub mod empty;
 pub mod form;
 pub mod layout;
 pub mod live;
+pub mod status;

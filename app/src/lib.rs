@@ -18,6 +18,8 @@ use crate::pages::{
     dashboard::DashboardPage,
     documents::DocumentsPage,
     login::LoginPage,
+    migration_detail::MigrationDetailPage,
+    migration_new::NewMigrationPage,
     migrations::MigrationsPage,
     not_found::NotFound,
     provider_form::{EditProviderPage, NewProviderPage},
@@ -69,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("providers/new") view=NewProviderPage />
                     <Route path=path!("providers/:id") view=EditProviderPage />
                     <Route path=path!("migrations") view=MigrationsPage />
+                    <Route path=path!("migrations/new") view=NewMigrationPage />
+                    <Route path=path!("migrations/:id") view=MigrationDetailPage />
                     <Route path=path!("documents") view=DocumentsPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>

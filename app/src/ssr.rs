@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod migrations;
 pub mod password;
 pub mod providers;
+pub mod wizard;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

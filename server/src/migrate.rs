@@ -197,26 +197,7 @@ fn input(e: AppError) -> MigrateError {
     MigrateError::Input(text)
 }
 
-/// Reads `50M`, `4KiB`, `1g`, `1024`: bytes with an optional binary suffix.
-///
-/// # Errors
-/// A message for clap to show.
-pub fn parse_bytes(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let number: i64 =
-        digits.parse().map_err(|_| format!("`{text}` is not a size such as 4096, 64K or 50M"))?;
-    let shift = match unit.trim().to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
-        "" => 0,
-        "k" => 10,
-        "m" => 20,
-        "g" => 30,
-        "t" => 40,
-        _ => return Err(format!("`{text}`: use K, M, G or T for a unit")),
-    };
-    number.checked_mul(1_i64 << shift).ok_or_else(|| format!("`{text}` is too large"))
-}
+pub use ferry_model::wizard::parse_bytes;
 
 /// A location on the command line, before it is found or registered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -107,8 +107,14 @@ async fn snapshot(
         let end = if active { now } else { job.finished_at.unwrap_or(now) };
         u64::try_from((end - t).num_seconds()).unwrap_or(0)
     });
+    let rollback = if matches!(job.status, JobStatus::RollingBack | JobStatus::RolledBack) {
+        Some(store.rollback_counts(id).await?)
+    } else {
+        None
+    };
     Ok(Some(ProgressView {
         job_id: id,
+        rollback,
         status: job.status,
         eta_secs: if active { watched.window.eta_secs(&counts) } else { None },
         counts,

@@ -1,6 +1,6 @@
 //! Migrations: create, list, read, start, pause, resume, cancel, retry, items.
 
-use ferry_model::job::{ItemStatus, ItemView, JobForm, JobView};
+use ferry_model::job::{ItemPage, ItemStatus, JobForm, JobView};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -68,13 +68,17 @@ pub async fn rollback_migration(id: Uuid) -> Result<JobView, AppError> {
     crate::ssr::respond(crate::ssr::migrations::roll_back(id)).await
 }
 
-/// A page of a migration's items.
+/// A page of a migration's items: by status, by part of the key, after a key.
 #[server(endpoint = "migrations/items", input = Json)]
 pub async fn migration_items(
     id: Uuid,
     status: Option<ItemStatus>,
+    search: Option<String>,
     after: Option<String>,
     limit: Option<i64>,
-) -> Result<Vec<ItemView>, AppError> {
-    crate::ssr::respond(crate::ssr::migrations::items(id, status, after, limit)).await
+) -> Result<ItemPage, AppError> {
+    crate::ssr::respond(crate::ssr::migrations::items(
+        id,
+        ferry_model::job::ItemQuery { status, search, after, limit },
+    )).await
 }

@@ -2,7 +2,7 @@
 //! non-engineer can follow, Test connection before or after saving, and every
 //! problem shown beside its field. Nothing typed is lost on an error.
 
-use ferry_model::provider::{ProviderForm, ProviderKind, TestReport};
+use ferry_model::provider::{ProviderForm, ProviderKind, ProviderView, TestReport};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -16,14 +16,7 @@ use crate::pages::providers::can_change_providers;
 /// `/providers/new`
 #[component]
 pub fn NewProviderPage() -> impl IntoView {
-    let initial = ProviderForm {
-        kind: ProviderKind::S3.as_str().to_owned(),
-        status: "active".to_owned(),
-        region: "us-east-1".to_owned(),
-        path_style: true,
-        sdk_checksums: "when_required".to_owned(),
-        ..ProviderForm::default()
-    };
+    let initial = new_provider_form();
     view! {
         <Title text="Add provider" />
         <header class="page-head">
@@ -107,8 +100,28 @@ fn TextField(
     }
 }
 
+/// A blank form for a new provider, as the add page starts it.
+#[must_use]
+pub fn new_provider_form() -> ProviderForm {
+    ProviderForm {
+        kind: ProviderKind::S3.as_str().to_owned(),
+        status: "active".to_owned(),
+        region: "us-east-1".to_owned(),
+        path_style: true,
+        sdk_checksums: "when_required".to_owned(),
+        ..ProviderForm::default()
+    }
+}
+
+/// The provider form. After a save it opens the providers list, or hands the
+/// saved provider to `on_saved` (the wizard adds providers without leaving).
 #[component]
-fn ProviderEditor(initial: ProviderForm, secret_set: bool, token_set: bool) -> impl IntoView {
+pub fn ProviderEditor(
+    initial: ProviderForm,
+    secret_set: bool,
+    token_set: bool,
+    #[prop(optional)] on_saved: Option<Callback<ProviderView>>,
+) -> impl IntoView {
     let can_change = can_change_providers();
     let id = initial.id;
     let name = RwSignal::new(initial.name);
@@ -153,7 +166,7 @@ fn ProviderEditor(initial: ProviderForm, secret_set: bool, token_set: bool) -> i
         async move {
             let result = save_provider(form).await;
             error.set(result.as_ref().err().cloned());
-            result.is_ok()
+            result.ok()
         }
     });
     let test = Action::new(move |form: &ProviderForm| {
@@ -173,8 +186,11 @@ fn ProviderEditor(initial: ProviderForm, secret_set: bool, token_set: bool) -> i
         }
     });
     Effect::new(move |_| {
-        if save.value().get() == Some(true) {
-            load_page("/providers");
+        if let Some(Some(saved)) = save.value().get() {
+            match on_saved {
+                Some(callback) => callback.run(saved),
+                None => load_page("/providers"),
+            }
         }
     });
     let error_signal = Signal::from(error);

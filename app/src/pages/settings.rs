@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::accounts::{CreateUser, list_users};
 use crate::components::form::{FieldError, FormError};
 use crate::components::layout::CurrentUser;
+use crate::pages::prices::PricesCard;
 
 /// Account and users.
 #[component]
@@ -63,6 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </Show>
             </Transition>
         </section>
+        <PricesCard />
     }
 }
 

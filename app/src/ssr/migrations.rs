@@ -9,7 +9,7 @@ use chrono::Utc;
 use ferry_db::{DbError, ItemRecord, JobRecord, JobSpec, NewAuditEvent, Store};
 use ferry_engine::{Filter, WorkerOptions};
 use ferry_model::Role;
-use ferry_model::job::{ItemStatus, ItemView, JobForm, JobStatus, JobView, Strategy};
+use ferry_model::job::{ItemPage, ItemQuery, ItemView, JobForm, JobStatus, JobView, Strategy};
 use ferry_model::provider::{FieldProblem, ProviderStatus};
 use ferry_model::schedule::Schedule;
 use ferry_storage::{ObjectKey, Provider};
@@ -236,7 +236,7 @@ fn normalise_prefix(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) ->
 }
 
 /// Checks the form against the rules and the registry; returns what to store.
-async fn validate(state: &AppState, form: &JobForm) -> Result<JobSpec, AppError> {
+pub(crate) async fn validate(state: &AppState, form: &JobForm) -> Result<JobSpec, AppError> {
     let mut problems = Vec::new();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
@@ -362,6 +362,12 @@ async fn view_of(state: &AppState, job: &JobRecord) -> Result<JobView, AppError>
         finished_at: job.finished_at,
         schedule: job.spec.schedule.clone(),
         next_run: next_run(job),
+        plan: state.store.plan_counts(job.id).await.map_err(db_error)?,
+        rollback: if matches!(job.status, JobStatus::RollingBack | JobStatus::RolledBack) {
+            Some(state.store.rollback_counts(job.id).await.map_err(db_error)?)
+        } else {
+            None
+        },
     })
 }
 
@@ -685,16 +691,22 @@ fn item_view(item: ItemRecord) -> ItemView {
 ///
 /// # Errors
 /// [`AppError::NotFound`] for an unknown id.
-pub async fn items(
-    id: Uuid,
-    status: Option<ItemStatus>,
-    after: Option<String>,
-    limit: Option<i64>,
-) -> Result<Vec<ItemView>, AppError> {
+pub async fn items(id: Uuid, query: ItemQuery) -> Result<ItemPage, AppError> {
     require(Role::Viewer).await?;
     let state = state()?;
     state.store.job_by_id(id).await.map_err(not_found)?;
-    let limit = limit.unwrap_or(100).clamp(1, 1000);
-    let items = state.store.list_items(id, status, after.as_deref(), limit).await.map_err(db_error)?;
-    Ok(items.into_iter().map(item_view).collect())
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.len() > 1024) {
+        return Err(AppError::invalid("search", "Search for at most 1,024 characters of a key."));
+    }
+    // One more than asked tells whether another page follows.
+    let mut items = state
+        .store
+        .search_items(id, query.status, search, query.after.as_deref(), limit + 1)
+        .await
+        .map_err(db_error)?;
+    let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(ItemPage { items: items.into_iter().map(item_view).collect(), more })
 }

@@ -182,6 +182,9 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Stores a setting unless one exists; returns whether it was stored.
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool>;
 
+    /// Sets a setting, replacing what it held.
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+
     /// Creates a migration in `draft`. Fails with [`DbError::Conflict`] when the
     /// name is taken or a provider does not exist.
     async fn create_job(&self, spec: &JobSpec, created_by: Option<Uuid>) -> Result<JobRecord>;
@@ -250,7 +253,26 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
         status: Option<ItemStatus>,
         after: Option<&str>,
         limit: i64,
+    ) -> Result<Vec<ItemRecord>> {
+        self.search_items(job_id, status, None, after, limit).await
+    }
+
+    /// Items of a job by status, whose source key contains `search` (any case;
+    /// `%` and `_` are plain characters), in key order after `after`.
+    async fn search_items(
+        &self,
+        job_id: Uuid,
+        status: Option<ItemStatus>,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
     ) -> Result<Vec<ItemRecord>>;
+
+    /// What a job's plan holds, by action, with its hash-verification tally.
+    async fn plan_counts(&self, job_id: Uuid) -> Result<ferry_model::job::PlanCounts>;
+
+    /// How a job's rollback stands: the items it wrote, and their rollback results.
+    async fn rollback_counts(&self, job_id: Uuid) -> Result<ferry_model::job::RollbackCounts>;
 
     /// A job's progress from its items.
     async fn job_counts(&self, job_id: Uuid) -> Result<JobCounts>;

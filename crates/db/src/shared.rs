@@ -412,6 +412,18 @@ macro_rules! shared_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn set_setting(&self, key: &str, value: &str) -> $crate::Result<()> {
+                sqlx::query(
+                    "insert into setting (key, value) values ($1, $2)
+                     on conflict (key) do update set value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
             async fn create_job(
                 &self,
                 spec: &$crate::JobSpec,
@@ -734,25 +746,92 @@ macro_rules! shared_store {
                 Ok(true)
             }
 
-            async fn list_items(
+            async fn search_items(
                 &self,
                 job_id: uuid::Uuid,
                 status: Option<ferry_model::job::ItemStatus>,
+                search: Option<&str>,
                 after: Option<&str>,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::ItemRecord>> {
+                let pattern = search.filter(|s| !s.is_empty()).map(|s| {
+                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    format!("%{escaped}%")
+                });
                 let rows = sqlx::query(
                     "select * from job_item
                      where job_id = $1 and ($2 is null or status = $2) and ($3 is null or source_key > $3)
-                     order by source_key limit $4",
+                       and ($4 is null or lower(source_key) like $4 escape '\\')
+                     order by source_key limit $5",
                 )
                 .bind(job_id)
                 .bind(status.map(|s| s.as_str()))
                 .bind(after)
+                .bind(pattern)
                 .bind(limit.clamp(0, 10_000))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(item_from_row).collect()
+            }
+
+            async fn plan_counts(&self, job_id: uuid::Uuid) -> $crate::Result<ferry_model::job::PlanCounts> {
+                let rows = sqlx::query(
+                    "select action, count(*) as n, cast(coalesce(sum(size), 0) as bigint) as b,
+                        cast(coalesce(sum(case when status in ('copied', 'verified') and source_sha256 is not null
+                            and source_sha256 = dest_sha256 then 1 else 0 end), 0) as bigint) as matched,
+                        cast(coalesce(sum(case when source_sha256 is not null and dest_sha256 is not null
+                            and source_sha256 <> dest_sha256 then 1 else 0 end), 0) as bigint) as mismatched
+                     from job_item where job_id = $1 group by action",
+                )
+                .bind(job_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut counts = ferry_model::job::PlanCounts::default();
+                for row in &rows {
+                    let action: String = sqlx::Row::try_get(row, "action")?;
+                    let n: i64 = sqlx::Row::try_get(row, "n")?;
+                    let b: i64 = sqlx::Row::try_get(row, "b")?;
+                    counts.hash_matched += sqlx::Row::try_get::<i64, _>(row, "matched")?;
+                    counts.hash_mismatched += sqlx::Row::try_get::<i64, _>(row, "mismatched")?;
+                    match action.as_str() {
+                        "copy" => {
+                            counts.copy += n;
+                            counts.bytes += b;
+                        }
+                        "overwrite" => {
+                            counts.overwrite += n;
+                            counts.bytes += b;
+                        }
+                        "skip" => counts.skip += n,
+                        "delete" => counts.delete += n,
+                        other => return Err($crate::DbError::Corrupt(format!("item action `{other}`"))),
+                    }
+                }
+                Ok(counts)
+            }
+
+            async fn rollback_counts(&self, job_id: uuid::Uuid) -> $crate::Result<ferry_model::job::RollbackCounts> {
+                let rows = sqlx::query(
+                    "select coalesce(rollback_status, '') as r, count(*) as n from job_item
+                     where job_id = $1 and (status in ('copied', 'verified') or rollback_status is not null)
+                     group by coalesce(rollback_status, '')",
+                )
+                .bind(job_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut counts = ferry_model::job::RollbackCounts::default();
+                for row in &rows {
+                    let result: String = sqlx::Row::try_get(row, "r")?;
+                    let n: i64 = sqlx::Row::try_get(row, "n")?;
+                    counts.total += n;
+                    match result.as_str() {
+                        "" => {}
+                        "undone" => counts.undone += n,
+                        "kept" => counts.kept += n,
+                        _ => counts.failed += n,
+                    }
+                }
+                Ok(counts)
             }
 
             async fn recent_items(&self, job_id: uuid::Uuid, limit: i64) -> $crate::Result<Vec<$crate::ItemRecord>> {

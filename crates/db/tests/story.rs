@@ -242,6 +242,22 @@ async fn jobs(store: &dyn Store) {
     let failed_items = store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap();
     assert_eq!(failed_items[0].error_message.as_deref(), Some("no"));
 
+    // Search finds part of a key in any case; `%` and `_` are plain characters.
+    let keys_of = |items: Vec<ferry_db::ItemRecord>| items.into_iter().map(|i| i.source_key).collect::<Vec<_>>();
+    assert_eq!(keys_of(store.search_items(job.id, None, Some("B.P"), None, 10).await.unwrap()), ["b.pdf"]);
+    assert!(store.search_items(job.id, None, Some("%"), None, 10).await.unwrap().is_empty());
+    assert!(store.search_items(job.id, None, Some("a_pdf"), None, 10).await.unwrap().is_empty());
+    let failed_pdfs = store.search_items(job.id, Some(ItemStatus::Failed), Some(".pdf"), None, 10).await.unwrap();
+    assert_eq!(keys_of(failed_pdfs), ["c.pdf"]);
+    let after_b = store.search_items(job.id, None, Some("pdf"), Some("b.pdf"), 2).await.unwrap();
+    assert_eq!(keys_of(after_b), ["c.pdf", "d.pdf"]);
+
+    // The plan by action, and the copies proven by hash.
+    let plan_counts = store.plan_counts(job.id).await.unwrap();
+    assert_eq!((plan_counts.copy, plan_counts.overwrite, plan_counts.skip, plan_counts.delete), (3, 1, 1, 0));
+    assert_eq!(plan_counts.bytes, 40, "skips are not written");
+    assert_eq!((plan_counts.hash_matched, plan_counts.hash_mismatched), (3, 0));
+
     // A re-plan leaves finished copies alone unless the source changed.
     let mut changed = plan.clone();
     changed[3].source_etag = Some("2".into());
@@ -274,6 +290,14 @@ async fn jobs(store: &dyn Store) {
     store.retry_failed_items(job.id, None).await.unwrap();
     assert_eq!(store.list_items(job.id, Some(ItemStatus::Failed), None, 10).await.unwrap().len(), 0);
     assert_eq!(store.list_jobs().await.unwrap().len(), 1);
+
+    // Nothing is rolled back yet: the copies (a, b and d) wait.
+    let rollback = store.rollback_counts(job.id).await.unwrap();
+    assert_eq!((rollback.total, rollback.finished()), (3, 0));
+    store.set_rollback(job.id, "a.pdf", "undone", "deleted the copy").await.unwrap();
+    store.set_rollback(job.id, "b.pdf", "kept", "changed since").await.unwrap();
+    let rollback = store.rollback_counts(job.id).await.unwrap();
+    assert_eq!((rollback.total, rollback.undone, rollback.kept, rollback.failed), (3, 1, 1, 0));
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {
@@ -349,6 +373,10 @@ async fn master_key(store: &dyn Store) {
     assert!(store.insert_setting_if_absent("k", "1").await.unwrap());
     assert!(!store.insert_setting_if_absent("k", "2").await.unwrap());
     assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("1"));
+    store.set_setting("k", "3").await.unwrap();
+    store.set_setting("fresh", "4").await.unwrap();
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("3"), "set replaces");
+    assert_eq!(store.setting("fresh").await.unwrap().as_deref(), Some("4"), "set inserts");
 }
 
 #[tokio::test]

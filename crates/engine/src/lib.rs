@@ -25,7 +25,7 @@ pub use decide::{Decision, KnownHashes, SkipReason, decide};
 pub use events::{Event, EventKind, Events, ProviderLimits};
 pub use filter::{Filter, FilterError};
 pub use pacer::Pacer;
-pub use plan::{PlanSummary, plan};
+pub use plan::{PlanSummary, plan, preview};
 pub use recheck::{Drift, recheck_copy};
 pub use rollback::{RollbackSummary, rollback};
 pub use run::{WorkerOptions, run_job};

@@ -32,6 +32,8 @@ pub struct PlanSummary {
     pub delete: u64,
     /// Bytes to copy or overwrite.
     pub bytes: u64,
+    /// A preview stopped listing at its limit: the figures cover only what it saw.
+    pub stopped_early: bool,
 }
 
 fn prefix_key(prefix: &str) -> Result<ObjectKey, EngineError> {
@@ -101,6 +103,36 @@ pub async fn plan(
     source: &dyn Provider,
     dest: &dyn Provider,
 ) -> Result<PlanSummary, EngineError> {
+    plan_with(store, job, source, dest, None).await
+}
+
+/// What planning `job` would decide, without storing anything: the wizard's
+/// review. Listing stops after `max_listed` source objects (then
+/// `stopped_early` is set and the figures cover what was seen). The job need not
+/// exist in the store; the catalog is only read.
+///
+/// # Errors
+/// As [`plan`], except that mirror deletions beyond the job's limit are only
+/// counted (`delete`), for the caller to compare with the limit.
+pub async fn preview(
+    store: &dyn Store,
+    job: &JobRecord,
+    source: &dyn Provider,
+    dest: &dyn Provider,
+    max_listed: u64,
+) -> Result<PlanSummary, EngineError> {
+    plan_with(store, job, source, dest, Some(max_listed)).await
+}
+
+/// Plans `job`, storing its items unless `preview_limit` is set.
+async fn plan_with(
+    store: &dyn Store,
+    job: &JobRecord,
+    source: &dyn Provider,
+    dest: &dyn Provider,
+    preview_limit: Option<u64>,
+) -> Result<PlanSummary, EngineError> {
+    let write = preview_limit.is_none();
     let filter = Filter::new(&job.spec.filter).map_err(|e| EngineError::Invalid(e.to_string()))?;
     let src_prefix = prefix_key(&job.spec.source_prefix)?;
     let dst_prefix = prefix_key(&job.spec.dest_prefix)?;
@@ -121,6 +153,10 @@ pub async fn plan(
     };
 
     while let Some(src) = sources.try_next().await? {
+        if preview_limit.is_some_and(|max| summary.listed >= max) {
+            summary.stopped_early = true;
+            break;
+        }
         summary.listed += 1;
         let rel = relative(&src, &src_prefix).to_owned();
         if rel.is_empty() || !filter.matches(&rel, &src) {
@@ -183,13 +219,16 @@ pub async fn plan(
         if matches!(action, ItemAction::Copy | ItemAction::Overwrite) {
             summary.bytes += src.size;
         }
+        if !write {
+            continue;
+        }
         batch.push(new_item(job, &rel, &src, action, reason));
         if batch.len() >= BATCH {
             store.upsert_items(job.id, &batch).await?;
             batch.clear();
         }
     }
-    if mirror_deletes {
+    if mirror_deletes && !summary.stopped_early {
         while let Some(only_dest) = dests.try_next().await? {
             let dest_rel = relative(&only_dest, &dst_prefix).to_owned();
             if filter.matches(&dest_rel, &only_dest) {
@@ -197,8 +236,11 @@ pub async fn plan(
             }
         }
     }
-    store.upsert_items(job.id, &batch).await?;
     summary.delete = delete_count;
+    if !write {
+        return Ok(summary);
+    }
+    store.upsert_items(job.id, &batch).await?;
     if summary.delete > limit {
         return Err(EngineError::TooManyDeletes { would: summary.delete, limit });
     }

@@ -352,6 +352,76 @@ pub struct JobView {
     pub schedule: String,
     /// When the schedule starts it next.
     pub next_run: Option<DateTime<Utc>>,
+    /// What the plan holds, by action.
+    #[serde(default)]
+    pub plan: PlanCounts,
+    /// How its rollback went, once one started.
+    #[serde(default)]
+    pub rollback: Option<RollbackCounts>,
+}
+
+/// A rollback's progress: of the items a migration wrote, how many were undone,
+/// left alone (the destination changed since) or could not be undone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackCounts {
+    /// Items to undo.
+    pub total: i64,
+    /// Undone.
+    pub undone: i64,
+    /// Left alone on purpose.
+    pub kept: i64,
+    /// Could not be undone.
+    pub failed: i64,
+}
+
+impl RollbackCounts {
+    /// Items the rollback has dealt with.
+    #[must_use]
+    pub fn finished(&self) -> i64 {
+        self.undone + self.kept + self.failed
+    }
+}
+
+/// What a migration's plan holds, by action, and how many copies were proven by hash.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanCounts {
+    /// New on the destination.
+    pub copy: i64,
+    /// Replacing what the destination held.
+    pub overwrite: i64,
+    /// Left alone.
+    pub skip: i64,
+    /// Mirror deletions.
+    pub delete: i64,
+    /// Bytes to copy or overwrite.
+    pub bytes: i64,
+    /// Copies whose destination SHA-256 was seen to equal the source's.
+    pub hash_matched: i64,
+    /// Copies whose destination SHA-256 differed from the source's (never counted as done).
+    pub hash_mismatched: i64,
+}
+
+/// Which items to show: by status, by part of the key, after a key (paging).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ItemQuery {
+    /// Only items in this status.
+    pub status: Option<ItemStatus>,
+    /// Only items whose source key contains this text (any case).
+    pub search: Option<String>,
+    /// Only items whose source key sorts after this one.
+    pub after: Option<String>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// One page of items.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemPage {
+    /// The items, in key order.
+    pub items: Vec<ItemView>,
+    /// Whether more follow the last one.
+    pub more: bool,
 }
 
 /// One item as the detail page and the report show it.

@@ -5,10 +5,12 @@
 
 pub mod account;
 pub mod job;
+pub mod labels;
 pub mod live;
 pub mod progress;
 pub mod provider;
 pub mod schedule;
+pub mod wizard;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};
 pub use live::{DashboardCounts, LiveMessage, LiveRequest};

@@ -41,6 +41,9 @@ pub struct ProgressView {
     pub elapsed_secs: Option<u64>,
     /// The most recently finished items, newest first.
     pub recent: Vec<RecentItem>,
+    /// A rollback's own progress, while one runs or once it ran.
+    #[serde(default)]
+    pub rollback: Option<crate::job::RollbackCounts>,
 }
 
 impl ProgressView {
@@ -205,6 +208,7 @@ mod tests {
             eta_secs: None,
             elapsed_secs: None,
             recent: Vec::new(),
+            rollback: None,
         };
         assert!((view.fraction() - 0.25).abs() < 1e-9);
         view.counts.failed_bytes = 300;

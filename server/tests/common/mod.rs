@@ -120,7 +120,7 @@ pub async fn job(c: &reqwest::Client, base: &str, id: &str) -> Value {
 pub async fn items(c: &reqwest::Client, base: &str, id: &str, status: &str, limit: u32) -> Vec<Value> {
     let query = json!({ "id": id, "status": status, "after": null, "limit": limit });
     let page = body(c.post(format!("{base}/api/migrations/items")).json(&query)).await;
-    page.as_array().unwrap_or_else(|| panic!("{page}")).clone()
+    page["items"].as_array().unwrap_or_else(|| panic!("{page}")).clone()
 }
 
 /// Sends a request and reads its JSON answer.

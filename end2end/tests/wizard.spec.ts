@@ -1,0 +1,253 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { VIEWER, signIn, signOut, waitForHydration, watchErrors } from "./helpers";
+
+// Runs after providers.spec.ts, which adds the operator "otto", the local provider
+// "Scans folder" (FERRY_E2E_LOCAL_ROOT) and the S3 provider "Archive bucket".
+const OPERATOR = { username: "otto", password: "operator password 1" };
+const LOCAL_ROOT = process.env.FERRY_E2E_LOCAL_ROOT ?? "";
+const OUTBOX = join(dirname(LOCAL_ROOT), "outbox");
+
+test.describe.configure({ mode: "serial" });
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+/** Writes `n` files of random bytes under the local provider; returns key → SHA-256. */
+function writeFiles(folder: string, n: number, ext: string, size: number): Map<string, string> {
+  const hashes = new Map<string, string>();
+  mkdirSync(join(LOCAL_ROOT, folder), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const name = `${folder}/doc-${String(i).padStart(3, "0")}.${ext}`;
+    const data = randomBytes(size);
+    writeFileSync(join(LOCAL_ROOT, name), data);
+    hashes.set(name, sha256(data));
+  }
+  return hashes;
+}
+
+async function pickProvider(page: Page, label: string, name: string) {
+  const select = page.getByLabel(label, { exact: true });
+  const value = await select.locator("option", { hasText: name }).first().getAttribute("value");
+  await select.selectOption(value ?? "");
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}
+
+/** Reads a counter on the detail page. */
+async function counter(page: Page, id: string): Promise<number> {
+  return Number((await page.getByTestId(id).textContent()) ?? "NaN");
+}
+
+test("a non-engineer moves PDFs from a folder to a bucket with the wizard and watches it live", async ({ page }) => {
+  test.setTimeout(120_000);
+  expect(LOCAL_ROOT, "scripts/e2e.sh sets FERRY_E2E_LOCAL_ROOT").not.toBe("");
+  const pdfs = writeFiles("inbox", 160, "pdf", 8 * 1024);
+  writeFiles("inbox", 80, "txt", 2 * 1024);
+  const errors = watchErrors(page);
+  await signIn(page, OPERATOR);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Migrations" }).click();
+  await expect(page.getByRole("heading", { name: "No migrations yet" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "New migration" }).click();
+  await expect(page.getByRole("heading", { name: "Step 1 of 5 · Source" })).toBeVisible();
+
+  // 1. Source: a provider and a folder picked from the folder browser. Next is refused first.
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("alert").first()).toContainText("Choose where the documents are now");
+  await pickProvider(page, "Source provider", "Scans folder");
+  await page.getByRole("button", { name: "Browse folders" }).click();
+  await page.getByRole("group", { name: "Folders for Source folder" }).getByRole("button", { name: /inbox\// }).click();
+  await expect(page.getByLabel("Source folder", { exact: true })).toHaveValue("inbox/");
+  await shot(page, "wizard-1-source");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  // 2. Destination.
+  await expect(page.getByRole("heading", { name: "Step 2 of 5 · Destination" })).toBeVisible();
+  await pickProvider(page, "Destination provider", "Archive bucket");
+  await page.getByLabel("Destination folder", { exact: true }).fill("from-scans");
+  await shot(page, "wizard-2-destination");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  // 3. What to move, with the live preview following the filter.
+  await expect(page.getByRole("heading", { name: "Step 3 of 5 · What to move" })).toBeVisible();
+  await expect(page.getByTestId("preview-count")).toHaveText("240");
+  await page.getByLabel("File types", { exact: true }).fill("pdf");
+  await expect(page.getByTestId("preview-count")).toHaveText(String(pdfs.size));
+  await expect(page.getByTestId("preview-size")).toHaveText("1.2 MiB");
+  await expect(page.getByRole("list", { name: "Sample of matching documents" })).toContainText("doc-000.pdf");
+  await shot(page, "wizard-3-what");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  // 4. How: copy, and a speed limit so the progress can be watched.
+  await expect(page.getByRole("heading", { name: "Step 4 of 5 · How" })).toBeVisible();
+  await expect(page.getByRole("radio", { name: /^Copy/ })).toBeChecked();
+  await page.getByLabel("Speed limit (MB/s)", { exact: true }).fill("0.25");
+  await page.getByRole("radio", { name: "Again and again, on a schedule" }).check();
+  await expect(page.getByTestId("next-runs")).toContainText("Next runs:");
+  await page.getByRole("radio", { name: "When I start it" }).check();
+  await shot(page, "wizard-4-how");
+  // Back and forth keeps what was typed.
+  await page.getByRole("button", { name: "Back" }).click();
+  await expect(page.getByLabel("File types", { exact: true })).toHaveValue("pdf");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByLabel("Speed limit (MB/s)", { exact: true })).toHaveValue("0.25");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  // 5. Review: the plan, the time and the cost.
+  await expect(page.getByRole("heading", { name: "Step 5 of 5 · Review" })).toBeVisible();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Scans folder to Archive bucket");
+  await page.getByLabel("Name", { exact: true }).fill("Scanned PDFs to archive");
+  await expect(page.getByTestId("estimate-copy")).toHaveText(String(pdfs.size));
+  await expect(page.getByTestId("estimate-skip")).toHaveText("0");
+  await expect(page.getByTestId("estimate-time")).toContainText("about");
+  await expect(page.getByTestId("estimate-cost")).toContainText("USD");
+  await shot(page, "wizard-5-review");
+  await page.getByRole("button", { name: "Create and start" }).click();
+
+  // The detail page: counters pushed live, without a reload.
+  await expect(page).toHaveURL(/\/migrations\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { name: "Scanned PDFs to archive" })).toBeVisible();
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  const seen = new Set<number>();
+  await expect
+    .poll(async () => {
+      seen.add(await counter(page, "count-done"));
+      return [...seen].some((n) => n > 0 && n < pdfs.size);
+    }, { timeout: 60_000, intervals: [100] })
+    .toBe(true);
+  await shot(page, "detail-running");
+  await expect(page.getByTestId("job-status")).toHaveText("Completed", { timeout: 60_000 });
+  expect(await counter(page, "count-done")).toBe(pdfs.size);
+  expect(await counter(page, "count-failed")).toBe(0);
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+  await expect(page.getByTestId("verification")).toContainText(`${pdfs.size} copies proven identical`);
+  await shot(page, "detail-completed");
+
+  // The report lists every file with the same SHA-256 on both sides, equal to the file's own.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download report (CSV)" }).click(),
+  ]);
+  const csv = readFileSync((await download.path()) ?? "", "utf8").trim().split("\r\n");
+  expect(csv[0]).toContain("source_key,dest_key,size,action,status");
+  const rows = csv.slice(1).map((line) => line.split(","));
+  expect(rows).toHaveLength(pdfs.size);
+  for (const [source, dest, , , status, , sourceSha, destSha] of rows) {
+    expect(pdfs.get(source), source).toBe(sourceSha);
+    expect(destSha).toBe(sourceSha);
+    expect(status).toBe("verified");
+    expect(dest).toBe(source.replace(/^inbox\//, "from-scans/"));
+  }
+  // The list shows it finished.
+  await page.getByRole("link", { name: "Migrations" }).first().click();
+  const row = page.getByRole("row", { name: "Migration Scanned PDFs to archive" });
+  await expect(row.getByTestId("job-status")).toHaveText("Completed");
+  expect(errors).toEqual([]);
+});
+
+test("failed items show why; after the cause is fixed, Retry failed items finishes the job", async ({ page }) => {
+  test.setTimeout(90_000);
+  writeFiles("reports/blocked", 4, "txt", 512);
+  writeFiles("reports/fine", 6, "txt", 512);
+  // A file where the destination needs a folder: writing under it must fail.
+  rmSync(OUTBOX, { recursive: true, force: true });
+  mkdirSync(OUTBOX, { recursive: true });
+  writeFileSync(join(OUTBOX, "blocked"), "in the way");
+  await signIn(page, OPERATOR);
+  await page.goto("/migrations/new");
+  await waitForHydration(page);
+  await pickProvider(page, "Source provider", "Scans folder");
+  await page.getByLabel("Source folder", { exact: true }).fill("reports");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  // A new provider, added without leaving the wizard, becomes the destination.
+  await page.getByRole("button", { name: "Add a provider" }).click();
+  const form = page.getByRole("form", { name: "Provider settings" });
+  await form.getByLabel("Kind").selectOption("local");
+  await form.getByLabel("Name", { exact: true }).fill("Outbox folder");
+  await form.getByLabel("Folder path").fill(OUTBOX);
+  await form.getByRole("button", { name: "Save provider" }).click();
+  await expect(page.getByLabel("Destination provider", { exact: true }).locator("option:checked")).toContainText("Outbox folder");
+  await expect(page.getByRole("heading", { name: "Step 2 of 5 · Destination" })).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Reports to outbox");
+  await expect(page.getByTestId("estimate-copy")).toHaveText("10");
+  await expect(page.getByTestId("estimate-cost")).toContainText("Local folders cost nothing");
+  await page.getByRole("button", { name: "Create and start" }).click();
+
+  await expect(page.getByTestId("job-status")).toHaveText("Completed with errors", { timeout: 60_000 });
+  expect(await counter(page, "count-failed")).toBe(4);
+  expect(await counter(page, "count-done")).toBe(6);
+  await page.getByRole("button", { name: "Show failed items" }).click();
+  const failed = page.getByRole("row", { name: /^Item reports\/blocked\// });
+  await expect(failed).toHaveCount(4);
+  await expect(failed.first()).toContainText(/folder|directory/i);
+  await shot(page, "detail-failed-items");
+
+  // Fix the cause, then retry all failed items from the page.
+  rmSync(join(OUTBOX, "blocked"));
+  await page.getByRole("button", { name: "Retry failed items" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Completed", { timeout: 60_000 });
+  expect(await counter(page, "count-failed")).toBe(0);
+  expect(await counter(page, "count-done")).toBe(10);
+  for (let i = 0; i < 4; i++) {
+    const name = `blocked/doc-${String(i).padStart(3, "0")}.txt`;
+    expect(sha256(readFileSync(join(OUTBOX, name)))).toBe(sha256(readFileSync(join(LOCAL_ROOT, "reports", name))));
+  }
+});
+
+test("an operator pauses, resumes and cancels from the page; a viewer cannot", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  writeFiles("slow", 40, "bin", 16 * 1024);
+  await signIn(page, OPERATOR);
+  await page.goto("/migrations/new");
+  await waitForHydration(page);
+  await pickProvider(page, "Source provider", "Scans folder");
+  await page.getByLabel("Source folder", { exact: true }).fill("slow");
+  await page.getByRole("button", { name: "Next" }).click();
+  await pickProvider(page, "Destination provider", "Archive bucket");
+  await page.getByLabel("Destination folder", { exact: true }).fill("slow-copy");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  // 40 × 16 KiB at 20 KB/s: about half a minute unless paused.
+  await page.getByLabel("Speed limit (MB/s)", { exact: true }).fill("0.02");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Slow copy");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Not started");
+  const url = page.url();
+
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Running");
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Paused");
+  await expect(page.getByRole("status")).toContainText("Paused");
+
+  // A viewer sees the same page with every control disabled.
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
+  await signIn(viewer, VIEWER);
+  await viewer.goto(url);
+  await waitForHydration(viewer);
+  await expect(viewer.getByTestId("job-status")).toHaveText("Paused");
+  await expect(viewer.getByRole("button", { name: "Resume" })).toBeDisabled();
+  await expect(viewer.getByRole("button", { name: "Cancel migration" })).toBeDisabled();
+  await expect(viewer.getByTestId("viewer-note")).toBeVisible();
+  await viewerContext.close();
+
+  await page.getByRole("button", { name: "Resume" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Running");
+  await page.getByRole("button", { name: "Cancel migration" }).click();
+  await page.getByRole("group", { name: "Confirm" }).getByRole("button", { name: "Yes, cancel it" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Cancelled");
+  const done = await counter(page, "count-done");
+  expect(done).toBeLessThan(40);
+  await shot(page, "detail-cancelled");
+  await signOut(page);
+});
