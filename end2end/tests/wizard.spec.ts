@@ -187,7 +187,7 @@ test("failed items show why; after the cause is fixed, Retry failed items finish
   await page.getByRole("button", { name: "Show failed items" }).click();
   const failed = page.getByRole("row", { name: /^Item reports\/blocked\// });
   await expect(failed).toHaveCount(4);
-  await expect(failed.first()).toContainText(/folder|directory/i);
+  await expect(failed.first()).toContainText("a file named `blocked` is where a folder must go");
   await shot(page, "detail-failed-items");
 
   // Fix the cause, then retry all failed items from the page.

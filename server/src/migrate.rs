@@ -504,6 +504,19 @@ pub async fn migrate(state: &AppState, args: &MigrateArgs) -> Result<u8, Migrate
     let job = store.job_by_id(id).await?;
     let counts = store.job_counts(id).await?;
     report(&job, &counts, plan.as_ref(), meter.started.elapsed(), args.json);
+    if counts.failed > 0 {
+        // The first few failures, so the cause is on screen without opening the report.
+        for item in store.search_items(id, Some(ferry_model::job::ItemStatus::Failed), None, None, 5).await? {
+            eprintln!(
+                "ferry: failed {}: {}",
+                item.source_key,
+                item.error_message.as_deref().unwrap_or("no message was recorded")
+            );
+        }
+        if counts.failed > 5 {
+            eprintln!("ferry: … and {} more failed", counts.failed - 5);
+        }
+    }
     Ok(match job.status {
         JobStatus::Completed | JobStatus::Ready => 0,
         JobStatus::Paused => 130,

@@ -120,6 +120,8 @@ fn folders_from_the_command_line() {
         (Some("completed_with_errors"), Some(41))
     );
     assert!(stderr(&out).contains("41 failed") && stderr(&out).contains("report.csv"), "{}", stderr(&out));
+    // Each failure names the file in the way, in words a person can act on.
+    assert!(stderr(&out).contains("a file named `scans` is where a folder must go"), "{}", stderr(&out));
 
     // A move: sources go only once their copies are in place.
     let moved = dir.path().join("moved");

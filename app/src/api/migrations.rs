@@ -80,5 +80,6 @@ pub async fn migration_items(
     crate::ssr::respond(crate::ssr::migrations::items(
         id,
         ferry_model::job::ItemQuery { status, search, after, limit },
-    )).await
+    ))
+    .await
 }

@@ -53,10 +53,12 @@ impl Now {
                 objects_per_sec: 0.0,
                 bytes_per_sec: 0.0,
                 eta_secs: None,
-                elapsed_secs: view.started_at.map(|s| {
-                    let end = view.finished_at.filter(|_| view.status.is_final()).unwrap_or_else(chrono::Utc::now);
-                    u64::try_from((end - s).num_seconds()).unwrap_or(0)
-                }),
+                // Only a finished run's time is known without the clock; the live
+                // channel brings the running time (the same on server and browser).
+                elapsed_secs: match (view.started_at, view.finished_at) {
+                    (Some(s), Some(f)) if view.status.is_final() => u64::try_from((f - s).num_seconds()).ok(),
+                    _ => None,
+                },
                 recent: Vec::new(),
                 rollback: view.rollback,
             },
@@ -75,8 +77,9 @@ pub fn MigrationDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<Uuid>().ok())));
     let statuses = live_statuses(live);
-    let live_status =
-        Memo::new(move |_| id.get().and_then(|id| statuses.with(|s| s.iter().find(|(j, _)| *j == id).map(|p| p.1))));
+    let live_status = Memo::new(move |_| {
+        id.get().and_then(|id| statuses.with(|s| s.iter().find(|(j, _)| *j == id).map(|p| p.1)))
+    });
     let refresh = RwSignal::new(0u32);
     let job = Resource::new(
         move || (id.get(), refresh.get(), live.connects.get(), live_status.get()),
@@ -121,7 +124,11 @@ fn Detail(
     let now = Memo::new(move |_| Now::of(&loaded, progress.get()));
     let status = Signal::derive(move || now.with(|n| n.status));
     let place = |provider: &str, prefix: &str| {
-        if prefix.is_empty() { provider.to_owned() } else { format!("{provider}/{}", prefix.trim_end_matches('/')) }
+        if prefix.is_empty() {
+            provider.to_owned()
+        } else {
+            format!("{provider}/{}", prefix.trim_end_matches('/'))
+        }
     };
     let name = view.name.clone();
     view! {
@@ -236,7 +243,9 @@ fn PlanPanel(view: JobView) -> impl IntoView {
     let verification_class = if plan.hash_mismatched > 0 { "form-error" } else { "" };
     let strategy_effect = match view.strategy {
         Strategy::Move => "Originals are deleted from the source only after their copy is proven.",
-        Strategy::Mirror => "Documents gone from the source are deleted from the destination only if the migration says so.",
+        Strategy::Mirror => {
+            "Documents gone from the source are deleted from the destination only if the migration says so."
+        }
         Strategy::Copy => "Originals stay where they are.",
     };
     view! {

@@ -36,7 +36,15 @@ pub fn ItemsSection(
     let cursors = RwSignal::new(vec![None::<String>]);
     let reload = RwSignal::new(0u32);
     let page = Resource::new(
-        move || (status.get(), search.get(), cursors.with(|c| c.last().cloned().flatten()), reload.get(), changed.get()),
+        move || {
+            (
+                status.get(),
+                search.get(),
+                cursors.with(|c| c.last().cloned().flatten()),
+                reload.get(),
+                changed.get(),
+            )
+        },
         move |(status, search, after, ..)| async move {
             let search = (!search.trim().is_empty()).then_some(search);
             migration_items(id, status, search, after, Some(PAGE)).await

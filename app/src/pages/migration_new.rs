@@ -92,11 +92,9 @@ impl Draft {
             if raw.is_empty() {
                 return Ok(None);
             }
-            parse_bytes(&raw)
-                .ok()
-                .and_then(|b| u64::try_from(b).ok())
-                .map(Some)
-                .ok_or_else(|| AppError::invalid(field, format!("“{raw}” is not a size such as 500K, 10M or 2G.")))
+            parse_bytes(&raw).ok().and_then(|b| u64::try_from(b).ok()).map(Some).ok_or_else(|| {
+                AppError::invalid(field, format!("“{raw}” is not a size such as 500K, 10M or 2G."))
+            })
         };
         let day = |field: &str, raw: String, end: bool| -> Result<Option<chrono::DateTime<Utc>>, AppError> {
             let raw = raw.trim().to_owned();
@@ -137,8 +135,9 @@ impl Draft {
         match self.schedule_kind.get_untracked().as_str() {
             "at" => {
                 let raw = self.at.get_untracked();
-                let t = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
-                    .map_err(|_| AppError::invalid("schedule", "Pick the date and time (UTC) to start at."))?;
+                let t = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").map_err(|_| {
+                    AppError::invalid("schedule", "Pick the date and time (UTC) to start at.")
+                })?;
                 Ok(format!("at {}", Utc.from_utc_datetime(&t).to_rfc3339()))
             }
             "cron" => {
@@ -156,7 +155,9 @@ impl Draft {
             raw.parse::<Uuid>().map_err(|_| AppError::invalid(field, format!("Choose the {what} provider.")))
         };
         let number = |field: &str, raw: String, what: &str| {
-            raw.trim().parse::<i64>().map_err(|_| AppError::invalid(field, format!("Enter {what} as a whole number.")))
+            raw.trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid(field, format!("Enter {what} as a whole number.")))
         };
         let bandwidth = {
             let raw = self.bandwidth.get_untracked();
@@ -165,7 +166,10 @@ impl Draft {
                 None
             } else {
                 let mb: f64 = raw.parse().map_err(|_| {
-                    AppError::invalid("bandwidth_limit", "Enter megabytes per second (e.g. 50), or leave it empty.")
+                    AppError::invalid(
+                        "bandwidth_limit",
+                        "Enter megabytes per second (e.g. 50), or leave it empty.",
+                    )
                 })?;
                 Some((mb * 1_000_000.0).round() as i64)
             }
@@ -184,7 +188,8 @@ impl Draft {
             concurrency: number("concurrency", self.concurrency.get_untracked(), "objects at once")?,
             bandwidth_limit: bandwidth,
             max_attempts: 5,
-            mirror_deletes: self.strategy.get_untracked() == Strategy::Mirror && self.mirror_deletes.get_untracked(),
+            mirror_deletes: self.strategy.get_untracked() == Strategy::Mirror
+                && self.mirror_deletes.get_untracked(),
             max_deletes: number("max_deletes", self.max_deletes.get_untracked(), "the most deletions")?,
             schedule: self.schedule()?,
         })
@@ -217,7 +222,11 @@ fn check_step(step: usize, draft: Draft, providers: &[ProviderView]) -> Result<(
             {
                 return Err(AppError::invalid(
                     "dest_id",
-                    format!("“{}” is {}: Ferry cannot write there. Choose another destination.", p.name, p.status.label().to_lowercase()),
+                    format!(
+                        "“{}” is {}: Ferry cannot write there. Choose another destination.",
+                        p.name,
+                        p.status.label().to_lowercase()
+                    ),
                 ));
             }
             if overlap(draft) {
@@ -231,7 +240,10 @@ fn check_step(step: usize, draft: Draft, providers: &[ProviderView]) -> Result<(
             draft.filter()?;
         }
         3 => {
-            draft.form().map(|_| ()).or_else(|e| if e.field_message("name").is_some() { Ok(()) } else { Err(e) })?;
+            draft
+                .form()
+                .map(|_| ())
+                .or_else(|e| if e.field_message("name").is_some() { Ok(()) } else { Err(e) })?;
         }
         _ => {}
     }
@@ -245,7 +257,9 @@ fn normal(prefix: &str) -> String {
 
 fn overlap(draft: Draft) -> bool {
     let (s, d) = (normal(&draft.source_prefix.get()), normal(&draft.dest_prefix.get()));
-    draft.source_id.get() == draft.dest_id.get() && !draft.source_id.get().is_empty() && (s.starts_with(&d) || d.starts_with(&s))
+    draft.source_id.get() == draft.dest_id.get()
+        && !draft.source_id.get().is_empty()
+        && (s.starts_with(&d) || d.starts_with(&s))
 }
 
 /// `/migrations/new`
@@ -313,7 +327,10 @@ pub fn NewMigrationPage() -> impl IntoView {
 /// A field's message, when the last check failed on it.
 fn field_error(error: RwSignal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.field_message(field)).map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+        error
+            .get()
+            .and_then(|e| e.field_message(field))
+            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
     }
 }
 
@@ -427,7 +444,12 @@ fn AddProvider(added: RwSignal<u32>, chosen: RwSignal<String>) -> impl IntoView 
 }
 
 #[component]
-fn SourceStep(draft: Draft, providers: Signal<Vec<ProviderView>>, added: RwSignal<u32>, error: RwSignal<Option<AppError>>) -> impl IntoView {
+fn SourceStep(
+    draft: Draft,
+    providers: Signal<Vec<ProviderView>>,
+    added: RwSignal<u32>,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
     view! {
         <p>"Where are the documents now?"</p>
         <ProviderSelect id="source-provider" label="Source provider" value=draft.source_id providers />
@@ -440,7 +462,12 @@ fn SourceStep(draft: Draft, providers: Signal<Vec<ProviderView>>, added: RwSigna
 }
 
 #[component]
-fn DestStep(draft: Draft, providers: Signal<Vec<ProviderView>>, added: RwSignal<u32>, error: RwSignal<Option<AppError>>) -> impl IntoView {
+fn DestStep(
+    draft: Draft,
+    providers: Signal<Vec<ProviderView>>,
+    added: RwSignal<u32>,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
     let warning = move || {
         let list = providers.get();
         let dest = list.iter().find(|p| p.id.to_string() == draft.dest_id.get());
@@ -448,13 +475,19 @@ fn DestStep(draft: Draft, providers: Signal<Vec<ProviderView>>, added: RwSignal<
         if let Some(p) = dest
             && p.status != ProviderStatus::Active
         {
-            notes.push(format!("“{}” is {}: Ferry cannot write there.", p.name, p.status.label().to_lowercase()));
+            notes.push(format!(
+                "“{}” is {}: Ferry cannot write there.",
+                p.name,
+                p.status.label().to_lowercase()
+            ));
         }
         if !draft.dest_id.get().is_empty() && draft.dest_id.get() == draft.source_id.get() {
             if overlap(draft) {
                 notes.push("The destination folder overlaps the source folder: choose folders that do not contain each other.".to_owned());
             } else {
-                notes.push("The destination is the same provider as the source (a different folder).".to_owned());
+                notes.push(
+                    "The destination is the same provider as the source (a different folder).".to_owned(),
+                );
             }
         }
         notes
@@ -491,9 +524,10 @@ fn FilterStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView 
         let mine = typed.get_untracked().wrapping_add(1);
         typed.set(mine);
         set_timeout(
+            // The step may be gone by then (Back or Next): the signals say so, quietly.
             move || {
-                if typed.get_untracked() == mine {
-                    settled.set(mine);
+                if typed.try_get_untracked() == Some(mine) {
+                    let _ = settled.try_set(mine);
                 }
             },
             std::time::Duration::from_millis(400),
@@ -511,7 +545,11 @@ fn FilterStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView 
             preview_selection(source, draft.source_prefix.get_untracked(), filter).await
         },
     );
-    let text = |id: &'static str, label: &'static str, value: RwSignal<String>, hint: &'static str, placeholder: &'static str| {
+    let text = |id: &'static str,
+                label: &'static str,
+                value: RwSignal<String>,
+                hint: &'static str,
+                placeholder: &'static str| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -684,17 +722,30 @@ fn HowStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView {
 }
 
 #[component]
-fn ReviewStep(draft: Draft, providers: Signal<Vec<ProviderView>>, error: RwSignal<Option<AppError>>) -> impl IntoView {
+fn ReviewStep(
+    draft: Draft,
+    providers: Signal<Vec<ProviderView>>,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
     let navigate = use_navigate();
     if draft.name.get_untracked().is_empty() {
         let list = providers.get_untracked();
-        let name_of = |id: String| list.iter().find(|p| p.id.to_string() == id).map(|p| p.name.clone()).unwrap_or_default();
-        draft.name.set(format!("{} to {}", name_of(draft.source_id.get_untracked()), name_of(draft.dest_id.get_untracked())));
+        let name_of = |id: String| {
+            list.iter().find(|p| p.id.to_string() == id).map(|p| p.name.clone()).unwrap_or_default()
+        };
+        draft.name.set(format!(
+            "{} to {}",
+            name_of(draft.source_id.get_untracked()),
+            name_of(draft.dest_id.get_untracked())
+        ));
     }
-    let estimate = Resource::new(|| (), move |()| async move {
-        let form = draft.form()?;
-        estimate_migration(form).await
-    });
+    let estimate = Resource::new(
+        || (),
+        move |()| async move {
+            let form = draft.form()?;
+            estimate_migration(form).await
+        },
+    );
     let create = Action::new(move |start: &bool| {
         let start = *start;
         async move {
@@ -714,7 +765,8 @@ fn ReviewStep(draft: Draft, providers: Signal<Vec<ProviderView>>, error: RwSigna
     let confirmed = move || !draft.destructive() || draft.confirm.get().trim() == draft.name.get().trim();
     let place = move |id: RwSignal<String>, prefix: RwSignal<String>| {
         let list = providers.get();
-        let name = list.iter().find(|p| p.id.to_string() == id.get()).map(|p| p.name.clone()).unwrap_or_default();
+        let name =
+            list.iter().find(|p| p.id.to_string() == id.get()).map(|p| p.name.clone()).unwrap_or_default();
         let folder = normal(&prefix.get());
         if folder.is_empty() { name } else { format!("{name}/{folder}") }
     };
@@ -770,9 +822,15 @@ fn EstimateView(e: Estimate, draft: Draft) -> impl IntoView {
             e.copy + e.overwrite
         )),
         Strategy::Mirror if draft.mirror_deletes.get() => Some(if e.delete > e.max_deletes {
-            format!("{} documents are gone from the source; that is more than the limit of {}, so the run will stop and ask.", e.delete, e.max_deletes)
+            format!(
+                "{} documents are gone from the source; that is more than the limit of {}, so the run will stop and ask.",
+                e.delete, e.max_deletes
+            )
         } else {
-            format!("{} documents gone from the source will be deleted from the destination (a backup is kept for rollback).", e.delete)
+            format!(
+                "{} documents gone from the source will be deleted from the destination (a backup is kept for rollback).",
+                e.delete
+            )
         }),
         _ => None,
     };

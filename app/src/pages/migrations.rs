@@ -189,7 +189,11 @@ fn JobRow(job: JobView, live: Option<ProgressView>) -> impl IntoView {
     let value = percent(&counts, status);
     let label = format!("Progress of {}", job.name);
     let place = |provider: &str, prefix: &str| {
-        if prefix.is_empty() { provider.to_owned() } else { format!("{provider}/{}", prefix.trim_end_matches('/')) }
+        if prefix.is_empty() {
+            provider.to_owned()
+        } else {
+            format!("{provider}/{}", prefix.trim_end_matches('/'))
+        }
     };
     view! {
         <tr aria-label=format!("Migration {}", job.name) data-status=status.as_str()>

@@ -12,7 +12,8 @@ use ferry_model::Role;
 use ferry_model::job::{FilterSpec, JobForm, JobStatus};
 use ferry_model::provider::ProviderKind;
 use ferry_model::wizard::{
-    Estimate, FolderList, PriceTable, SampleObject, SelectionPreview, Workload, estimate_cost, estimate_seconds,
+    Estimate, FolderList, PriceTable, SampleObject, SelectionPreview, Workload, estimate_cost,
+    estimate_seconds,
 };
 use ferry_storage::{GetOptions, ListOptions, ObjectKey, Provider};
 use futures::TryStreamExt;
@@ -86,11 +87,16 @@ pub async fn folders(provider_id: Uuid, prefix: String) -> Result<FolderList, Ap
 ///
 /// # Errors
 /// A bad filter (named by field), an unknown provider, a listing failure.
-pub async fn preview(source_id: Uuid, source_prefix: String, filter: FilterSpec) -> Result<SelectionPreview, AppError> {
+pub async fn preview(
+    source_id: Uuid,
+    source_prefix: String,
+    filter: FilterSpec,
+) -> Result<SelectionPreview, AppError> {
     require(Role::Viewer).await?;
     let state = state()?;
     let (prefix, key) = folder_key("source_prefix", &source_prefix)?;
-    let filter = Filter::new(&filter).map_err(|e| AppError::invalid(&format!("filter.{}", e.field), e.message))?;
+    let filter =
+        Filter::new(&filter).map_err(|e| AppError::invalid(&format!("filter.{}", e.field), e.message))?;
     let provider = super::providers::open(&state, source_id).await?;
     let mut listing = provider.list(&key, ListOptions::default());
     let mut found = SelectionPreview::default();
@@ -180,9 +186,10 @@ pub async fn estimate(mut form: JobForm) -> Result<Estimate, AppError> {
         finished_at: None,
     };
     let (source, dest) = super::migrations::open_pair(&state, &job).await?;
-    let plan = ferry_engine::preview(state.store.as_ref(), &job, source.as_ref(), dest.as_ref(), ESTIMATE_SCAN)
-        .await
-        .map_err(|e| AppError::Conflict(format!("Ferry could not make the plan: {e}.")))?;
+    let plan =
+        ferry_engine::preview(state.store.as_ref(), &job, source.as_ref(), dest.as_ref(), ESTIMATE_SCAN)
+            .await
+            .map_err(|e| AppError::Conflict(format!("Ferry could not make the plan: {e}.")))?;
     // Probe with the first few objects the plan copies (listing again is cheap next to copying).
     let (prefix, key) = folder_key("source_prefix", &job.spec.source_prefix)?;
     let filter = Filter::new(&job.spec.filter).map_err(|e| AppError::invalid("filter", e.message))?;

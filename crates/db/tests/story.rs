@@ -243,11 +243,13 @@ async fn jobs(store: &dyn Store) {
     assert_eq!(failed_items[0].error_message.as_deref(), Some("no"));
 
     // Search finds part of a key in any case; `%` and `_` are plain characters.
-    let keys_of = |items: Vec<ferry_db::ItemRecord>| items.into_iter().map(|i| i.source_key).collect::<Vec<_>>();
+    let keys_of =
+        |items: Vec<ferry_db::ItemRecord>| items.into_iter().map(|i| i.source_key).collect::<Vec<_>>();
     assert_eq!(keys_of(store.search_items(job.id, None, Some("B.P"), None, 10).await.unwrap()), ["b.pdf"]);
     assert!(store.search_items(job.id, None, Some("%"), None, 10).await.unwrap().is_empty());
     assert!(store.search_items(job.id, None, Some("a_pdf"), None, 10).await.unwrap().is_empty());
-    let failed_pdfs = store.search_items(job.id, Some(ItemStatus::Failed), Some(".pdf"), None, 10).await.unwrap();
+    let failed_pdfs =
+        store.search_items(job.id, Some(ItemStatus::Failed), Some(".pdf"), None, 10).await.unwrap();
     assert_eq!(keys_of(failed_pdfs), ["c.pdf"]);
     let after_b = store.search_items(job.id, None, Some("pdf"), Some("b.pdf"), 2).await.unwrap();
     assert_eq!(keys_of(after_b), ["c.pdf", "d.pdf"]);

@@ -501,14 +501,14 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does() {
             .await
             .unwrap();
         // The wizard's preview of the same job stores nothing and says the same.
-        let previewed = ferry_engine::preview(store.as_ref(), &dry, source.as_ref(), dest.as_ref(), 1_000)
-            .await
-            .unwrap();
+        let previewed =
+            ferry_engine::preview(store.as_ref(), &dry, source.as_ref(), dest.as_ref(), 1_000).await.unwrap();
         assert!(plan_rows(store.as_ref(), dry.id).await.is_empty(), "a preview stores no items");
         let (dry_plan, _) = start(&store, dry.id, source.clone(), dest.clone(), &fast()).await.unwrap();
         assert_eq!(previewed, dry_plan, "{strategy} {overwrite}: the preview is the plan");
         // A preview with a small limit stops early and says so.
-        let cut = ferry_engine::preview(store.as_ref(), &dry, source.as_ref(), dest.as_ref(), 2).await.unwrap();
+        let cut =
+            ferry_engine::preview(store.as_ref(), &dry, source.as_ref(), dest.as_ref(), 2).await.unwrap();
         assert!(cut.stopped_early && cut.listed == 2, "{cut:?}");
         assert_eq!(
             (keys(source.as_ref()).await, keys(dest.as_ref()).await),

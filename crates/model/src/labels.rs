@@ -111,7 +111,9 @@ impl JobStatus {
     #[must_use]
     pub fn tone(self) -> Tone {
         match self {
-            JobStatus::Draft | JobStatus::Ready | JobStatus::Cancelled | JobStatus::RolledBack => Tone::Neutral,
+            JobStatus::Draft | JobStatus::Ready | JobStatus::Cancelled | JobStatus::RolledBack => {
+                Tone::Neutral
+            }
             JobStatus::Planning | JobStatus::Running | JobStatus::Verifying | JobStatus::RollingBack => {
                 Tone::Busy
             }

@@ -158,7 +158,11 @@ pub fn estimate_cost(work: &Workload, prices: &PriceTable) -> Vec<CostLine> {
     let pages = |n: u64| n.div_ceil(1000).max(1);
     let mut lines = Vec::new();
     if work.source_priced {
-        lines.push(per_1000("Source listing requests (per 1,000)", pages(work.listed), prices.write_per_1000));
+        lines.push(per_1000(
+            "Source listing requests (per 1,000)",
+            pages(work.listed),
+            prices.write_per_1000,
+        ));
         lines.push(per_1000("Source reads (GET, per 1,000)", work.writes, prices.read_per_1000));
         let gb = work.bytes as f64 / 1e9;
         lines.push(CostLine {
@@ -169,7 +173,11 @@ pub fn estimate_cost(work: &Workload, prices: &PriceTable) -> Vec<CostLine> {
         });
     }
     if work.dest_priced {
-        lines.push(per_1000("Destination listing requests (per 1,000)", pages(work.listed), prices.write_per_1000));
+        lines.push(per_1000(
+            "Destination listing requests (per 1,000)",
+            pages(work.listed),
+            prices.write_per_1000,
+        ));
         lines.push(per_1000(
             "Destination writes (PUT and backup COPY, per 1,000)",
             work.writes + work.overwrites,

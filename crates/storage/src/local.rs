@@ -239,6 +239,25 @@ fn read_level(root: &Path, dir: &Path, prefix: String) -> std::io::Result<(Level
 }
 
 impl LocalProvider {
+    /// When a file stands where `parent` needs a folder, an error that names it.
+    fn blocked_folder(&self, key: &ObjectKey, parent: &Path) -> Option<ProviderError> {
+        let file = parent
+            .ancestors()
+            .take_while(|p| p.starts_with(&self.root) && *p != self.root)
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))?;
+        let shown = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
+        Some(
+            ProviderError::new(
+                ErrorKind::AlreadyExists,
+                "put",
+                format!(
+                    "a file named `{shown}` is where a folder must go; move or rename that file, then retry"
+                ),
+            )
+            .with_key(key),
+        )
+    }
+
     async fn write(&self, key: &ObjectKey, body: ByteStream, options: PutOptions) -> Result<PutResult> {
         let path = self.path_of("put", key)?;
         let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
@@ -251,7 +270,9 @@ impl LocalProvider {
             .with_key(key));
         }
         self.check_inside("put", key, &parent)?;
-        tokio::fs::create_dir_all(&parent).await.map_err(io("put", key))?;
+        if let Err(e) = tokio::fs::create_dir_all(&parent).await {
+            return Err(self.blocked_folder(key, &parent).unwrap_or_else(|| io("put", key)(e)));
+        }
         self.check_inside("put", key, &parent)?;
         if tokio::fs::symlink_metadata(&path).await.is_ok_and(|m| m.is_dir()) {
             return Err(invalid("put", key, "a folder with this name exists"));
