@@ -146,6 +146,11 @@ test("a non-engineer moves PDFs from a folder to a bucket with the wizard and wa
   await page.getByRole("link", { name: "Migrations" }).first().click();
   const row = page.getByRole("row", { name: "Migration Scanned PDFs to archive" });
   await expect(row.getByTestId("job-status")).toHaveText("Completed");
+  // The dashboard counts them: copied this week, and where the documents now are.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+  await expect(page.getByTestId("moved-week")).toHaveText("160 · 1.2 MiB");
+  await expect(page.getByRole("listitem", { name: /^Archive bucket: 160 documents/ })).toBeVisible();
+  await expect(page.getByTestId("no-active")).toBeVisible();
   expect(errors).toEqual([]);
 });
 
@@ -200,6 +205,11 @@ test("failed items show why; after the cause is fixed, Retry failed items finish
     const name = `blocked/doc-${String(i).padStart(3, "0")}.txt`;
     expect(sha256(readFileSync(join(OUTBOX, name)))).toBe(sha256(readFileSync(join(LOCAL_ROOT, "reports", name))));
   }
+  // The dashboard lists the failures, linked to their migration.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+  const failures = page.getByTestId("recent-failures");
+  await expect(failures).toContainText("Reports to outbox");
+  await expect(failures).toContainText("reports/blocked/doc-000.txt");
 });
 
 test("an operator pauses, resumes and cancels from the page; a viewer cannot", async ({ page, browser }) => {
@@ -242,6 +252,13 @@ test("an operator pauses, resumes and cancels from the page; a viewer cannot", a
   await viewerContext.close();
 
   await page.getByRole("button", { name: "Resume" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Running");
+  // The dashboard shows it as active, with its progress; the page comes back to it.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+  const active = page.getByRole("listitem", { name: "Active migration Slow copy" });
+  await expect(active.getByTestId("job-status")).toHaveText("Running");
+  await expect(active.getByRole("progressbar", { name: "Progress of Slow copy" })).toBeVisible();
+  await active.getByRole("link", { name: "Slow copy" }).click();
   await expect(page.getByTestId("job-status")).toHaveText("Running");
   await page.getByRole("button", { name: "Cancel migration" }).click();
   await page.getByRole("group", { name: "Confirm" }).getByRole("button", { name: "Yes, cancel it" }).click();

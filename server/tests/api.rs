@@ -478,6 +478,8 @@ async fn migrations(
     let res = viewer.post(url("/api/migrations/create")).json(&form(json!({}))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
+    wizard(ferry, c, viewer, source_id, &form(json!({}))).await;
+
     // Create, start, and watch it finish.
     let (status, job) = create(form(json!({}))).await;
     assert_eq!(status, StatusCode::OK, "{job}");
@@ -501,6 +503,36 @@ async fn migrations(
     assert!(!dest_dir.path().join("2026/skip.txt").exists(), "filtered out");
     let items = common::items(c, &ferry.base, &id, "verified", 2).await;
     assert_eq!(items.len(), 2, "paged");
+    let page = c
+        .post(url("/api/migrations/items"))
+        .json(&json!({ "id": id, "status": null, "search": "SUB/3", "after": null, "limit": 10 }))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(
+        (page["items"][0]["source_key"].as_str(), page["more"].as_bool()),
+        (Some("in/sub/3.pdf"), Some(false))
+    );
+    let first = c
+        .post(url("/api/migrations/items"))
+        .json(&json!({ "id": id, "status": null, "search": null, "after": null, "limit": 2 }))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(first["more"], true, "three more follow: {first}");
+    let view = common::job(c, &ferry.base, &id).await;
+    assert_eq!(
+        (view["plan"]["copy"].as_i64(), view["plan"]["hash_matched"].as_i64()),
+        (Some(5), Some(5)),
+        "{view}"
+    );
     assert_eq!(items[0]["source_key"], "in/sub/0.pdf");
     assert_eq!(items[0]["source_sha256"].as_str().map(str::len), Some(64));
 
@@ -625,6 +657,85 @@ async fn migrations(
 }
 
 /// A migration of 16 × 64 KiB held to 256 KiB/s: about four seconds of work.
+/// The wizard's questions: folders, the live preview, the review's estimate, and
+/// the price table — none of which stores a migration or touches a provider.
+async fn wizard(
+    ferry: &Ferry,
+    c: &reqwest::Client,
+    viewer: &reqwest::Client,
+    source_id: &str,
+    form: &serde_json::Value,
+) {
+    let url = |p: &str| format!("{}{p}", ferry.base);
+    let read = |res: reqwest::Response| async move {
+        let status = res.status();
+        (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+    let folders = |prefix: &str| {
+        viewer.post(url("/api/wizard/folders")).form(&[("provider_id", source_id), ("prefix", prefix)]).send()
+    };
+    let (status, top) = read(folders("").await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{top}");
+    assert!(top["folders"].as_array().unwrap().iter().any(|f| f == "in/"), "{top}");
+    let (_, inside) = read(folders("in").await.unwrap()).await;
+    assert_eq!(
+        (inside["folders"].clone(), inside["files"].as_u64()),
+        (json!(["in/sub/"]), Some(1)),
+        "{inside}"
+    );
+    let (status, bad) = read(folders("../etc").await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+
+    let preview = |filter: serde_json::Value| {
+        viewer
+            .post(url("/api/wizard/preview"))
+            .json(&json!({ "source_id": source_id, "source_prefix": "in", "filter": filter }))
+            .send()
+    };
+    let (status, found) = read(preview(json!({ "extensions": ["PDF"] })).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!((found["listed"].as_u64(), found["matching"].as_u64()), (Some(6), Some(5)), "{found}");
+    assert_eq!(found["bytes"].as_u64(), Some(5 * 500), "{found}");
+    assert_eq!(found["sample"][0]["key"], "sub/0.pdf");
+    let (status, bad) = read(preview(json!({ "include": ["[oops"] })).await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert!(bad.to_string().contains("filter.include"), "{bad}");
+
+    // The estimate plans without storing; viewers may not ask (it reads documents).
+    let res = viewer.post(url("/api/wizard/estimate")).json(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (status, estimate) = read(c.post(url("/api/wizard/estimate")).json(form).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{estimate}");
+    assert_eq!(
+        (estimate["copy"].as_u64(), estimate["skip"].as_u64(), estimate["filtered_out"].as_u64()),
+        (Some(5), Some(0), Some(1)),
+        "{estimate}"
+    );
+    assert_eq!(estimate["bytes"].as_u64(), Some(5 * 500), "{estimate}");
+    assert!(estimate["seconds"].as_u64().is_some_and(|s| s >= 1), "a speed test ran: {estimate}");
+    assert_eq!(estimate["cost"], json!([]), "local folders cost nothing: {estimate}");
+    assert!(ferry.store.list_jobs().await.unwrap().is_empty(), "an estimate creates nothing");
+
+    // Prices: everyone reads them; only an administrator changes them, with checked figures.
+    let (status, prices) = read(viewer.post(url("/api/prices/get")).send().await.unwrap()).await;
+    assert_eq!((status, prices["currency"].as_str()), (StatusCode::OK, Some("USD")), "{prices}");
+    let mut changed = prices.clone();
+    changed["egress_per_gb"] = json!(0.05);
+    let res = viewer.post(url("/api/prices/save")).json(&json!({ "table": changed })).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let mut negative = prices.clone();
+    negative["egress_per_gb"] = json!(-1);
+    let (status, refused) =
+        read(c.post(url("/api/prices/save")).json(&json!({ "table": negative })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("egress_per_gb"), "{refused}");
+    let (status, _) =
+        read(c.post(url("/api/prices/save")).json(&json!({ "table": changed })).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, now) = read(viewer.post(url("/api/prices/get")).send().await.unwrap()).await;
+    assert_eq!(now["egress_per_gb"], 0.05);
+}
+
 async fn create_slow(ferry: &Ferry, c: &reqwest::Client, source_id: &str, dest_id: &str) -> String {
     let form = json!({ "form": { "name": "Slow", "source_id": source_id, "source_prefix": "slow", "dest_id": dest_id,
                                  "dest_prefix": "slow/", "strategy": "copy", "overwrite": "if-different",

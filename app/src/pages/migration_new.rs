@@ -19,7 +19,7 @@ use crate::api::providers::list_providers;
 use crate::api::wizard::{estimate_migration, list_folders, preview_selection};
 use crate::components::form::FormError;
 use crate::error::AppError;
-use crate::pages::migrations::can_run_migrations;
+use crate::pages::migrations::{can_run_migrations, schedule_words};
 use crate::pages::provider_form::{ProviderEditor, new_provider_form};
 
 const STEPS: [&str; 5] = ["Source", "Destination", "What to move", "How", "Review"];
@@ -208,10 +208,8 @@ impl Draft {
 /// The step's problem before Next, if any.
 fn check_step(step: usize, draft: Draft, providers: &[ProviderView]) -> Result<(), AppError> {
     match step {
-        0 => {
-            if draft.source_id.get_untracked().parse::<Uuid>().is_err() {
-                return Err(AppError::invalid("source_id", "Choose where the documents are now."));
-            }
+        0 if draft.source_id.get_untracked().parse::<Uuid>().is_err() => {
+            return Err(AppError::invalid("source_id", "Choose where the documents are now."));
         }
         1 => {
             let Ok(dest) = draft.dest_id.get_untracked().parse::<Uuid>() else {
@@ -274,11 +272,11 @@ pub fn NewMigrationPage() -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let error_signal: Signal<Option<AppError>> = error.into();
     let go = move |to: usize| {
-        if to > step.get_untracked() {
-            if let Err(e) = check_step(step.get_untracked(), draft, &provider_list.get_untracked()) {
-                error.set(Some(e));
-                return;
-            }
+        if to > step.get_untracked()
+            && let Err(e) = check_step(step.get_untracked(), draft, &provider_list.get_untracked())
+        {
+            error.set(Some(e));
+            return;
         }
         error.set(None);
         step.set(to);
@@ -782,7 +780,10 @@ fn ReviewStep(
             <dt>"Strategy"</dt><dd>{move || format!("{} — {}", draft.strategy.get().label(), draft.strategy.get().sentence())}</dd>
             <dt>"Existing documents"</dt><dd>{move || draft.overwrite.get().label()}</dd>
             <dt>"Check by SHA-256"</dt><dd>{move || if draft.verify.get() { "Yes" } else { "No" }}</dd>
-            <dt>"When"</dt><dd>{move || draft.schedule().unwrap_or_else(|e| e.to_string())}</dd>
+            <dt>"When"</dt><dd>{move || {
+                let _ = (draft.schedule_kind.get(), draft.at.get(), draft.cron.get());
+                draft.schedule().map_or_else(|e| e.to_string(), |s| schedule_words(&s, None))
+            }}</dd>
         </dl>
         <section class="estimate" aria-labelledby="estimate-heading">
             <h3 id="estimate-heading">"Plan and estimate"</h3>

@@ -173,8 +173,11 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[must_use]
 pub fn schedule_words(schedule: &str, next: Option<chrono::DateTime<chrono::Utc>>) -> String {
     let base = match schedule.trim() {
-        "" | "manual" => "Manual".to_owned(),
-        s if s.starts_with("at ") => "Once".to_owned(),
+        "" | "manual" => "When started".to_owned(),
+        s if s.starts_with("at ") => match next {
+            Some(_) => "Once".to_owned(),
+            None => format!("Once, {}", s.trim_start_matches("at ").trim()),
+        },
         s => format!("Recurring ({})", s.trim_start_matches("cron ").trim()),
     };
     match next {
@@ -211,5 +214,20 @@ fn JobRow(job: JobView, live: Option<ProgressView>) -> impl IntoView {
             <td class="small">{when(job.started_at)} <br /> {when(job.finished_at)}</td>
             <td class="small">{schedule_words(&job.schedule, job.next_run)}</td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schedule_words;
+
+    #[test]
+    fn schedules_read_as_words() {
+        assert_eq!(schedule_words("manual", None), "When started");
+        assert_eq!(schedule_words("", None), "When started");
+        assert_eq!(schedule_words("cron 0 2 * * *", None), "Recurring (0 2 * * *)");
+        let next = chrono::DateTime::parse_from_rfc3339("2026-12-01T02:00:00Z").unwrap().to_utc();
+        assert_eq!(schedule_words("at 2026-12-01T02:00:00Z", Some(next)), "Once · next 2026-12-01 02:00 UTC");
+        assert_eq!(schedule_words("at 2026-12-01T02:00:00Z", None), "Once, 2026-12-01T02:00:00Z");
     }
 }

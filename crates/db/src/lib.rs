@@ -271,6 +271,9 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// What a job's plan holds, by action, with its hash-verification tally.
     async fn plan_counts(&self, job_id: Uuid) -> Result<ferry_model::job::PlanCounts>;
 
+    /// Objects and bytes copied (and verified) since `since`, across every job.
+    async fn moved_since(&self, since: DateTime<Utc>) -> Result<(i64, i64)>;
+
     /// How a job's rollback stands: the items it wrote, and their rollback results.
     async fn rollback_counts(&self, job_id: Uuid) -> Result<ferry_model::job::RollbackCounts>;
 

@@ -810,6 +810,17 @@ macro_rules! shared_store {
                 Ok(counts)
             }
 
+            async fn moved_since(&self, since: chrono::DateTime<chrono::Utc>) -> $crate::Result<(i64, i64)> {
+                let row = sqlx::query(
+                    "select count(*) as n, cast(coalesce(sum(size), 0) as bigint) as b from job_item
+                     where status in ('copied', 'verified') and action in ('copy', 'overwrite') and finished_at >= $1",
+                )
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((sqlx::Row::try_get(&row, "n")?, sqlx::Row::try_get(&row, "b")?))
+            }
+
             async fn rollback_counts(&self, job_id: uuid::Uuid) -> $crate::Result<ferry_model::job::RollbackCounts> {
                 let rows = sqlx::query(
                     "select coalesce(rollback_status, '') as r, count(*) as n from job_item

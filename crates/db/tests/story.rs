@@ -300,6 +300,10 @@ async fn jobs(store: &dyn Store) {
     store.set_rollback(job.id, "b.pdf", "kept", "changed since").await.unwrap();
     let rollback = store.rollback_counts(job.id).await.unwrap();
     assert_eq!((rollback.total, rollback.undone, rollback.kept, rollback.failed), (3, 1, 1, 0));
+
+    // What was copied this week (the dashboard's total): a, b and d, ten bytes each.
+    assert_eq!(store.moved_since(at - chrono::Duration::hours(1)).await.unwrap(), (3, 30));
+    assert_eq!(store.moved_since(at + chrono::Duration::hours(1)).await.unwrap(), (0, 0));
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {

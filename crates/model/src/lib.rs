@@ -13,5 +13,5 @@ pub mod schedule;
 pub mod wizard;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};
-pub use live::{DashboardCounts, LiveMessage, LiveRequest};
+pub use live::{DashboardCounts, LiveMessage, LiveRequest, RecentFailure};
 pub use progress::{ProgressView, RateWindow};

@@ -20,6 +20,28 @@ pub struct DashboardCounts {
     pub audit_events: i64,
     /// Which database holds the state: `sqlite` or `postgres`.
     pub database: String,
+    /// Objects copied in the last seven days.
+    #[serde(default)]
+    pub moved_week_objects: i64,
+    /// Their bytes.
+    #[serde(default)]
+    pub moved_week_bytes: i64,
+    /// The most recent failed items, newest first.
+    #[serde(default)]
+    pub recent_failures: Vec<RecentFailure>,
+}
+
+/// One failed item, for the dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentFailure {
+    /// The migration.
+    pub job_id: uuid::Uuid,
+    /// Its name.
+    pub job_name: String,
+    /// The item's key and what went wrong.
+    pub detail: String,
+    /// When.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// A message the server sends on `/ws`. Messages are hints: the page refetches the
