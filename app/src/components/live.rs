@@ -56,6 +56,8 @@ pub struct LiveChannel {
     pub gone: RwSignal<Vec<Uuid>>,
     /// The migrations this tab watches; sent again on every (re)connect.
     pub watching: RwSignal<Vec<Uuid>>,
+    /// What each part of the page asked to watch; `watching` is their union.
+    owners: RwSignal<HashMap<u64, Vec<Uuid>>>,
 }
 
 impl LiveChannel {
@@ -69,13 +71,38 @@ impl LiveChannel {
             progress: RwSignal::new(HashMap::new()),
             gone: RwSignal::new(Vec::new()),
             watching: RwSignal::new(Vec::new()),
+            owners: RwSignal::new(HashMap::new()),
         }
     }
 
-    /// Asks for progress of these migrations (replacing the earlier list).
-    pub fn watch(self, jobs: Vec<Uuid>) {
-        if self.watching.get_untracked() != jobs {
-            self.watching.set(jobs);
+    /// Asks, on behalf of `owner` (a page or a panel), for progress of these
+    /// migrations, replacing what that owner asked before. Owners come and go in
+    /// any order as pages change; the channel watches what any of them wants.
+    pub fn watch(self, owner: u64, jobs: Vec<Uuid>) {
+        self.owners.update(|all| {
+            all.insert(owner, jobs);
+        });
+        self.sync();
+    }
+
+    /// Forgets what `owner` asked to watch.
+    pub fn unwatch(self, owner: u64) {
+        let _ = self.owners.try_update(|all| all.remove(&owner));
+        self.sync();
+    }
+
+    fn sync(self) {
+        let Some(mut union) =
+            self.owners.try_with_untracked(|all| all.values().flatten().copied().collect::<Vec<_>>())
+        else {
+            return;
+        };
+        union.sort_unstable();
+        union.dedup();
+        if self.watching.try_get_untracked().is_some_and(|w| w != union) {
+            // What is no longer watched is no longer kept fresh: forget it.
+            let _ = self.progress.try_update(|p| p.retain(|id, _| union.contains(id)));
+            let _ = self.watching.try_set(union);
         }
     }
 

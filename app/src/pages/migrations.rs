@@ -21,10 +21,12 @@ pub fn can_run_migrations() -> impl Fn() -> bool + Copy + Send + Sync + 'static 
     move || me.and_then(CurrentUser::get).is_some_and(|u| u.role.allows(Role::Operator))
 }
 
-/// Watches these migrations' progress while the page is open.
+/// Watches these migrations' progress while the calling component is shown.
 pub fn watch_while_open(live: LiveChannel, ids: impl Fn() -> Vec<Uuid> + Send + Sync + 'static) {
-    Effect::new(move |_| live.watch(ids()));
-    on_cleanup(move || live.watch(Vec::new()));
+    static OWNERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let owner = OWNERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Effect::new(move |_| live.watch(owner, ids()));
+    on_cleanup(move || live.unwatch(owner));
 }
 
 /// Statuses pushed by the live channel; when one changes the page reloads what
