@@ -2,6 +2,7 @@
 //! engine, map the error. The logic lives in `crate::ssr`.
 
 pub mod accounts;
+pub mod catalog;
 pub mod dashboard;
 pub mod migrations;
 pub mod providers;

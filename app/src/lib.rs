@@ -16,7 +16,7 @@ use leptos_router::path;
 use crate::components::layout::Shell;
 use crate::pages::{
     dashboard::DashboardPage,
-    documents::DocumentsPage,
+    documents::{DocumentPage, DocumentsPage},
     login::LoginPage,
     migration_detail::MigrationDetailPage,
     migration_new::NewMigrationPage,
@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("migrations/new") view=NewMigrationPage />
                     <Route path=path!("migrations/:id") view=MigrationDetailPage />
                     <Route path=path!("documents") view=DocumentsPage />
+                    <Route path=path!("documents/:id") view=DocumentPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>

@@ -2,6 +2,7 @@
 //! that decides who the caller is and what they may do, and error mapping.
 
 pub mod accounts;
+pub mod catalog;
 pub mod migrations;
 pub mod password;
 pub mod providers;

@@ -151,6 +151,27 @@ test("a non-engineer moves PDFs from a folder to a bucket with the wizard and wa
   await expect(page.getByTestId("moved-week")).toHaveText("160 · 1.2 MiB");
   await expect(page.getByRole("listitem", { name: /^Archive bucket: 160 documents/ })).toBeVisible();
   await expect(page.getByTestId("no-active")).toBeVisible();
+
+  // The catalog: the document, its UUID and both copies with the file's SHA-256.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Documents" }).click();
+  await page.getByLabel("Search documents").fill("DOC-007.pdf");
+  await expect(page.getByRole("row", { name: /^Document / })).toHaveCount(1);
+  await page.getByRole("row", { name: "Document doc-007.pdf" }).getByRole("link").click();
+  await expect(page.getByRole("heading", { name: "doc-007.pdf" })).toBeVisible();
+  await expect(page.getByTestId("document-id")).toHaveText(/^[0-9a-f-]{36}$/);
+  const hash = pdfs.get("inbox/doc-007.pdf") ?? "";
+  await expect(page.getByRole("row", { name: "Copy on Scans folder" })).toContainText(hash);
+  await expect(page.getByRole("row", { name: "Copy on Archive bucket" })).toContainText(hash);
+  await expect(page.getByTestId("drift")).toHaveText("Copies agree");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Re-check copies" }).click();
+  await expect(page.getByRole("list", { name: "Re-check findings" })).toContainText("Archive bucket: intact");
+  // Change the original: the re-check finds the drift and marks it.
+  writeFileSync(join(LOCAL_ROOT, "inbox/doc-007.pdf"), "changed after the copy");
+  await page.getByRole("button", { name: "Re-check copies" }).click();
+  await expect(page.getByRole("list", { name: "Re-check findings" })).toContainText("Scans folder: changed since Ferry recorded it");
+  await expect(page.getByTestId("drift")).toHaveText("Copies disagree");
+  await shot(page, "document-drift");
   expect(errors).toEqual([]);
 });
 

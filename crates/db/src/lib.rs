@@ -23,8 +23,9 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, CatalogChange, CopyRecord, ItemMark, ItemOutcome, ItemRecord, JobEvent, JobRecord, JobSpec,
-    NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow, UserRecord,
+    AuditEvent, CatalogChange, CopyRecord, DocumentRow, ItemMark, ItemOutcome, ItemRecord, JobEvent,
+    JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow,
+    UserRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -270,6 +271,15 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// What a job's plan holds, by action, with its hash-verification tally.
     async fn plan_counts(&self, job_id: Uuid) -> Result<ferry_model::job::PlanCounts>;
+
+    /// Documents in id order after `after`, whose title or a copy's key contains
+    /// `search` (any case): `(id, title, a key, copies, largest size, distinct hashes, conflicts)`.
+    async fn search_documents(
+        &self,
+        search: Option<&str>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<DocumentRow>>;
 
     /// Objects and bytes copied (and verified) since `since`, across every job.
     async fn moved_since(&self, since: DateTime<Utc>) -> Result<(i64, i64)>;

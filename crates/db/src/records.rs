@@ -385,3 +385,22 @@ pub struct CopyRecord {
     /// When Ferry last saw it.
     pub last_seen_at: DateTime<Utc>,
 }
+
+/// A document as the catalog list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Its title.
+    pub title: String,
+    /// One of its copies' keys (the smallest).
+    pub key: String,
+    /// Copies catalogued.
+    pub copies: i64,
+    /// Bytes of the largest copy.
+    pub size: i64,
+    /// Distinct recorded SHA-256 values among its copies.
+    pub hashes: i64,
+    /// Copies marked as a conflict.
+    pub conflicts: i64,
+}

@@ -810,6 +810,47 @@ macro_rules! shared_store {
                 Ok(counts)
             }
 
+            async fn search_documents(
+                &self,
+                search: Option<&str>,
+                after: Option<uuid::Uuid>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::DocumentRow>> {
+                let pattern = search.filter(|s| !s.is_empty()).map(|s| {
+                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    format!("%{escaped}%")
+                });
+                let rows = sqlx::query(
+                    "select d.document_id, d.title, coalesce(min(c.key), '') as k, count(c.provider_id) as copies,
+                        cast(coalesce(max(c.size), 0) as bigint) as size, count(distinct c.sha256) as hashes,
+                        cast(coalesce(sum(case when c.sync_status = 'conflict' then 1 else 0 end), 0) as bigint) as conflicts
+                     from document d left join document_copy c on c.document_id = d.document_id
+                     where ($1 is null or d.document_id > $1)
+                       and ($2 is null or lower(d.title) like $2 escape '\\' or exists (
+                           select 1 from document_copy m where m.document_id = d.document_id
+                           and lower(m.key) like $2 escape '\\'))
+                     group by d.document_id, d.title order by d.document_id limit $3",
+                )
+                .bind(after)
+                .bind(pattern)
+                .bind(limit.clamp(0, 1_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::DocumentRow {
+                            id: sqlx::Row::try_get(row, "document_id")?,
+                            title: sqlx::Row::try_get(row, "title")?,
+                            key: sqlx::Row::try_get(row, "k")?,
+                            copies: sqlx::Row::try_get(row, "copies")?,
+                            size: sqlx::Row::try_get(row, "size")?,
+                            hashes: sqlx::Row::try_get(row, "hashes")?,
+                            conflicts: sqlx::Row::try_get(row, "conflicts")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn moved_since(&self, since: chrono::DateTime<chrono::Utc>) -> $crate::Result<(i64, i64)> {
                 let row = sqlx::query(
                     "select count(*) as n, cast(coalesce(sum(size), 0) as bigint) as b from job_item

@@ -168,6 +168,16 @@ async fn story(store: Arc<dyn Store>) {
     let after = store.document_copies(item.document_id.unwrap()).await.unwrap();
     let marked: Vec<_> = after.iter().map(|c| (c.provider_id, c.sync_status.as_str())).collect();
     assert!(marked.contains(&(ids.1, "conflict")) && marked.contains(&(ids.0, "canonical")), "{marked:?}");
+    // The catalog's search finds it by title in any case, and shows the conflict.
+    let found = store.search_documents(Some("05.PDF"), None, 10).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].id, found[0].copies, found[0].conflicts), (item.document_id.unwrap(), 2, 1));
+    let by_key = store.search_documents(Some("archive/docs/0"), None, 1_000).await.unwrap();
+    assert!(by_key.len() > 1 && by_key.iter().all(|d| d.copies == 2), "keys of copies match: {by_key:?}");
+    let all = store.search_documents(None, None, 1_000).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+    let rest = store.search_documents(None, Some(all[0].id), 1_000).await.unwrap();
+    assert_eq!(rest.len(), all.len() - 1, "paged after an id");
     put(dest.as_ref(), "archive/docs/05.pdf", &content(5)).await;
     dest.delete(&key("archive/docs/06.pdf"), ferry_storage::DeleteOptions::default()).await.unwrap();
     let six = items.iter().find(|i| i.source_key == "in/docs/06.pdf").unwrap();

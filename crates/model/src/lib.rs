@@ -4,6 +4,7 @@
 //! This crate must stay wasm-safe: serde, uuid, chrono and url only.
 
 pub mod account;
+pub mod catalog;
 pub mod job;
 pub mod labels;
 pub mod live;
