@@ -26,6 +26,7 @@ use crate::pages::{
     providers::ProvidersPage,
     settings::SettingsPage,
     setup::SetupPage,
+    users::UsersPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("migrations/:id") view=MigrationDetailPage />
                     <Route path=path!("documents") view=DocumentsPage />
                     <Route path=path!("documents/:id") view=DocumentPage />
+                    <Route path=path!("users") view=UsersPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>

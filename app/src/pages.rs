@@ -13,3 +13,4 @@ pub mod provider_form;
 pub mod providers;
 pub mod settings;
 pub mod setup;
+pub mod users;

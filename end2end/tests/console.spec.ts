@@ -88,6 +88,7 @@ test("every navigation entry renders after hydration without reloading the page"
     ["Providers", "Providers", "/providers"],
     ["Migrations", "Migrations", "/migrations"],
     ["Documents", "Documents", "/documents"],
+    ["Users", "Users", "/users"],
     ["Settings", "Settings", "/settings"],
     ["Dashboard", "Dashboard", "/"],
   ]) {
@@ -114,7 +115,7 @@ test("the dashboard's live value changes without a reload", async ({ page }) => 
 
 test("an administrator adds a viewer; the viewer sees users but cannot add one", async ({ page, request }) => {
   await signIn(page, ADMIN);
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
   await waitForHydration(page);
   const form = page.getByRole("form", { name: "Add a user" });
   await form.getByLabel("Username").fill(VIEWER.username);
@@ -129,7 +130,9 @@ test("an administrator adds a viewer; the viewer sees users but cannot add one",
   await signIn(page, VIEWER);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
   await expect(page.getByTestId("my-role")).toHaveText("Viewer");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
   await expect(page.getByRole("cell", { name: "admin", exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: /^(Disable|Save the role)/ })).toHaveCount(0);
   await expect(page.getByRole("form", { name: "Add a user" })).toHaveCount(0);
   await expect(page.getByTestId("admin-only-note")).toBeVisible();
 

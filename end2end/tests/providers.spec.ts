@@ -34,7 +34,7 @@ async function fillS3(form: ReturnType<Page["getByRole"]>, name: string, secret:
 test("an administrator adds an operator", async ({ page }) => {
   expect(S3.endpoint, "scripts/e2e.sh sets FERRY_E2E_S3_ENDPOINT").not.toBe("");
   await signIn(page, ADMIN);
-  await page.goto("/settings");
+  await page.goto("/users");
   await waitForHydration(page);
   const form = page.getByRole("form", { name: "Add a user" });
   await form.getByLabel("Username").fill(OPERATOR.username);

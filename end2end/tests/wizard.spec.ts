@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { VIEWER, signIn, signOut, waitForHydration, watchErrors } from "./helpers";
+import { ADMIN, VIEWER, signIn, signOut, waitForHydration, watchErrors } from "./helpers";
 
 // Runs after providers.spec.ts, which adds the operator "otto", the local provider
 // "Scans folder" (FERRY_E2E_LOCAL_ROOT) and the S3 provider "Archive bucket".
@@ -288,4 +288,62 @@ test("an operator pauses, resumes and cancels from the page; a viewer cannot", a
   expect(done).toBeLessThan(40);
   await shot(page, "detail-cancelled");
   await signOut(page);
+});
+
+test("every console page fits a narrow 390 px screen without sideways scrolling", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, OPERATOR);
+  await page.goto("/migrations");
+  await waitForHydration(page);
+  const detail = await page.getByRole("row", { name: "Migration Scanned PDFs to archive" }).getByRole("link").getAttribute("href");
+  const docPath = await (async () => {
+    await page.goto("/documents");
+    await waitForHydration(page);
+    return page.getByRole("row", { name: /^Document / }).first().getByRole("link").getAttribute("href");
+  })();
+  for (const path of ["/", "/providers", "/migrations", "/migrations/new", detail ?? "", "/documents", docPath ?? "", "/users", "/settings"]) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${path} scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(1);
+  }
+  await page.goto(detail ?? "");
+  await shot(page, "detail-narrow");
+});
+
+test("an administrator changes a role and disables an account, which can then no longer sign in", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+  await waitForHydration(page);
+  const vera = page.getByRole("row", { name: "User vera" });
+  await vera.getByLabel("Role of vera", { exact: true }).selectOption("operator");
+  await vera.getByRole("button", { name: "Save the role of vera" }).click();
+  await expect(page.getByRole("status")).toHaveText("vera has a new role.");
+  await expect(vera.getByTestId("user-role")).toHaveText("Operator");
+  await vera.getByLabel("Role of vera", { exact: true }).selectOption("viewer");
+  await vera.getByRole("button", { name: "Save the role of vera" }).click();
+  await expect(vera.getByTestId("user-role")).toHaveText("Viewer");
+
+  // Nobody disables themselves.
+  await page.getByRole("row", { name: "User admin" }).getByRole("button", { name: "Disable admin" }).click();
+  await expect(page.getByRole("alert")).toContainText("You cannot disable your own account.");
+
+  await vera.getByRole("button", { name: "Disable vera" }).click();
+  await expect(vera.getByTestId("user-status")).toHaveText("Disabled");
+  await signOut(page);
+  await page.getByLabel("Username").fill(VIEWER.username);
+  await page.getByLabel("Password").fill(VIEWER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+
+  // Enabled again, the account signs in as before.
+  await signIn(page, ADMIN);
+  await page.goto("/users");
+  await waitForHydration(page);
+  await page.getByRole("row", { name: "User vera" }).getByRole("button", { name: "Enable vera" }).click();
+  await expect(page.getByRole("row", { name: "User vera" }).getByTestId("user-status")).toHaveText("Active");
+  await signOut(page);
+  await signIn(page, VIEWER);
 });

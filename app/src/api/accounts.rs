@@ -64,3 +64,15 @@ pub async fn create_user(
 ) -> Result<UserSummary, AppError> {
     crate::ssr::respond(crate::ssr::accounts::create_account(username, password, confirm, role)).await
 }
+
+/// Changes a user's role (administrators only).
+#[server(endpoint = "users/role")]
+pub async fn change_user_role(id: uuid::Uuid, role: ferry_model::Role) -> Result<UserSummary, AppError> {
+    crate::ssr::respond(crate::ssr::accounts::change_role(id, role)).await
+}
+
+/// Disables or enables a user (administrators only).
+#[server(endpoint = "users/disable")]
+pub async fn set_user_disabled(id: uuid::Uuid, disabled: bool) -> Result<UserSummary, AppError> {
+    crate::ssr::respond(crate::ssr::accounts::set_disabled(id, disabled)).await
+}

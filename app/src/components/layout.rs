@@ -51,6 +51,7 @@ pub fn Shell() -> impl IntoView {
                     <li><A href="/providers">"Providers"</A></li>
                     <li><A href="/migrations">"Migrations"</A></li>
                     <li><A href="/documents">"Documents"</A></li>
+                    <li><A href="/users">"Users"</A></li>
                     <li><A href="/settings">"Settings"</A></li>
                 </ul>
             </nav>

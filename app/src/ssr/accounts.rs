@@ -224,6 +224,64 @@ pub async fn create_account(
     Ok(record.user)
 }
 
+/// Changes a user's role (administrators only). Nobody changes their own role, and
+/// the last active administrator stays one.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles, [`AppError::Conflict`] for the cases above.
+pub async fn change_role(id: uuid::Uuid, role: Role) -> Result<UserSummary, AppError> {
+    let caller = require(Role::Admin).await?;
+    let state = state()?;
+    if caller.user.id == id {
+        return Err(AppError::Conflict(
+            "You cannot change your own role; ask another administrator.".to_owned(),
+        ));
+    }
+    let user = state.store.user_by_id(id).await.map_err(super::db_error_about("That user"))?.user;
+    if user.role == Role::Admin && role != Role::Admin && !user.disabled {
+        last_admin_guard(&state, "change the role of").await?;
+    }
+    state.store.set_user_role(id, role, chrono::Utc::now()).await.map_err(db_error)?;
+    caller
+        .audit(state.store.as_ref(), "user.role_changed", &user.username, format!("{} → {}", user.role, role))
+        .await;
+    Ok(state.store.user_by_id(id).await.map_err(db_error)?.user)
+}
+
+/// Disables (or enables again) a user (administrators only). A disabled user's
+/// sessions stop working at once. Nobody disables themselves or the last active
+/// administrator.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles, [`AppError::Conflict`] for the cases above.
+pub async fn set_disabled(id: uuid::Uuid, disabled: bool) -> Result<UserSummary, AppError> {
+    let caller = require(Role::Admin).await?;
+    let state = state()?;
+    if caller.user.id == id && disabled {
+        return Err(AppError::Conflict("You cannot disable your own account.".to_owned()));
+    }
+    let user = state.store.user_by_id(id).await.map_err(super::db_error_about("That user"))?.user;
+    if disabled && user.role == Role::Admin && !user.disabled {
+        last_admin_guard(&state, "disable").await?;
+    }
+    state.store.set_user_disabled(id, disabled, chrono::Utc::now()).await.map_err(db_error)?;
+    let action = if disabled { "user.disabled" } else { "user.enabled" };
+    caller.audit(state.store.as_ref(), action, &user.username, String::new()).await;
+    Ok(state.store.user_by_id(id).await.map_err(db_error)?.user)
+}
+
+/// Refuses when only one active administrator is left.
+async fn last_admin_guard(state: &super::AppState, what: &str) -> Result<(), AppError> {
+    let users = state.store.list_users().await.map_err(db_error)?;
+    let admins = users.iter().filter(|u| u.user.role == Role::Admin && !u.user.disabled).count();
+    if admins <= 1 {
+        return Err(AppError::Conflict(format!(
+            "Ferry needs at least one active administrator: you cannot {what} the last one."
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -269,7 +269,8 @@ impl LocalProvider {
             )
             .with_key(key));
         }
-        self.check_inside("put", key, &parent)?;
+        // A file where a folder must go shows up here (not a directory) or below.
+        self.check_inside("put", key, &parent).map_err(|e| self.blocked_folder(key, &parent).unwrap_or(e))?;
         if let Err(e) = tokio::fs::create_dir_all(&parent).await {
             return Err(self.blocked_folder(key, &parent).unwrap_or_else(|| io("put", key)(e)));
         }
