@@ -16,6 +16,7 @@ binary="$ROOT/target/$dir/ferry"
 ensure_chromium
 ensure_playwright
 ensure_s3s_fs
+ensure_moto
 
 data="$(mktemp -d -t ferry-e2e.XXXXXX)"
 port="$(free_port)"
@@ -31,14 +32,20 @@ export FERRY_E2E_S3_ENDPOINT="http://127.0.0.1:$s3_port" FERRY_E2E_S3_BUCKET=fer
 "$ROOT/tools/cargo/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" --access-key "$FERRY_E2E_S3_ACCESS_KEY" \
   --secret-key "$FERRY_E2E_S3_SECRET_KEY" "$data/s3" >"$data/s3s-fs.log" 2>&1 &
 s3_pid=$!
+# moto, for a versioned bucket (rollback restores prior versions); it accepts any keys.
+moto_port="$(free_port)"
+export FERRY_E2E_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
+"$ROOT/tools/venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$data/moto.log" 2>&1 &
+moto_pid=$!
 cleanup() {
-  kill "$pid" "$s3_pid" 2>/dev/null || true
-  wait "$pid" "$s3_pid" 2>/dev/null || true
+  kill "$pid" "$s3_pid" "$moto_pid" 2>/dev/null || true
+  wait "$pid" "$s3_pid" "$moto_pid" 2>/dev/null || true
   rm -rf "$data"
 }
 trap cleanup EXIT
 
 wait_answer "$FERRY_E2E_S3_ENDPOINT/" 30 || { cat "$data/s3s-fs.log" >&2; die "s3s-fs did not start"; }
+wait_answer "$FERRY_E2E_MOTO_ENDPOINT/" 60 || { cat "$data/moto.log" >&2; die "moto did not start"; }
 if ! wait_http "http://127.0.0.1:$port/healthz" 60; then
   cat "$data/ferry.log" >&2
   die "Ferry did not start"

@@ -347,3 +347,73 @@ test("an administrator changes a role and disables an account, which can then no
   await signOut(page);
   await signIn(page, VIEWER);
 });
+
+test("rolling back a copy that overwrote a versioned bucket puts the prior versions back", async ({ page }) => {
+  test.setTimeout(90_000);
+  const moto = process.env.FERRY_E2E_MOTO_ENDPOINT ?? "";
+  expect(moto, "scripts/e2e.sh sets FERRY_E2E_MOTO_ENDPOINT").not.toBe("");
+  // The bucket, with versions on and three documents the copy will overwrite: set up
+  // and checked with the S3 API directly, never through Ferry. moto takes any
+  // credentials but refuses anonymous requests, so each carries an authorization.
+  const s3 = (path: string, init: RequestInit = {}) =>
+    fetch(`${moto}${path}`, {
+      ...init,
+      headers: {
+        authorization: "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+        "content-type": "text/plain",
+      },
+    });
+  expect((await s3("/versioned", { method: "PUT", body: "" })).status).toBe(200);
+  const versioning = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+  expect((await s3("/versioned?versioning", { method: "PUT", body: versioning })).status).toBe(200);
+  for (let i = 0; i < 3; i++) {
+    expect((await s3(`/versioned/docs/doc-00${i}.txt`, { method: "PUT", body: `prior ${i}` })).status).toBe(200);
+  }
+  writeFiles("versioned-src", 5, "txt", 300);
+
+  await signIn(page, OPERATOR);
+  await page.goto("/migrations/new");
+  await waitForHydration(page);
+  await pickProvider(page, "Source provider", "Scans folder");
+  await page.getByLabel("Source folder", { exact: true }).fill("versioned-src");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Add a provider" }).click();
+  const form = page.getByRole("form", { name: "Provider settings" });
+  await form.getByLabel("Kind").selectOption("s3");
+  await form.getByLabel("Name", { exact: true }).fill("Versioned bucket");
+  await form.getByLabel("Service address (endpoint)").fill(moto);
+  await form.getByLabel("Bucket", { exact: true }).fill("versioned");
+  await form.getByLabel("Access key id").fill("testing");
+  await form.getByLabel("Secret access key").fill("testing-secret");
+  await form.getByRole("button", { name: "Save provider" }).click();
+  await expect(page.getByLabel("Destination provider", { exact: true }).locator("option:checked")).toContainText("Versioned bucket");
+  await page.getByLabel("Destination folder", { exact: true }).fill("docs");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /^Always overwrite/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Versioned overwrite");
+  await expect(page.getByTestId("estimate-overwrite")).toHaveText("3");
+  await expect(page.getByTestId("estimate-copy")).toHaveText("2");
+  await page.getByRole("button", { name: "Create and start" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Completed", { timeout: 60_000 });
+  const current = async (i: number) => {
+    const res = await s3(`/versioned/docs/doc-00${i}.txt`);
+    if (res.status === 404) return null;
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer()).toString();
+  };
+  const written = readFileSync(join(LOCAL_ROOT, "versioned-src/doc-000.txt")).toString();
+  expect(await current(0)).toBe(written);
+
+  await page.getByRole("button", { name: "Roll back" }).click();
+  const confirm = page.getByRole("group", { name: "Confirm" });
+  await expect(confirm).toContainText("the 5 copies this migration made are removed");
+  await confirm.getByRole("button", { name: "Yes, roll back" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Rolled back", { timeout: 60_000 });
+  await expect(page.getByTestId("rollback-line")).toContainText("5 of 5 undone");
+  await shot(page, "detail-rolled-back");
+  // The S3 API shows the prior state: the overwritten ones as before, the new ones gone.
+  for (let i = 0; i < 3; i++) expect(await current(i)).toBe(`prior ${i}`);
+  for (let i = 3; i < 5; i++) expect(await current(i)).toBeNull();
+});
