@@ -244,10 +244,68 @@ async fn story(ferry: Ferry) {
     let res = v.post(url("/api/users/list")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "viewers may look");
 
+    // Administrators change roles and disable accounts; nobody does it to themselves.
+    let a = client();
+    let (status, _) =
+        post_form(&a, &ferry, "/api/login", &[("username", "admin"), ("password", "correct horse battery")])
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    let users: serde_json::Value = a.post(url("/api/users/list")).send().await.unwrap().json().await.unwrap();
+    let id_of = |name: &str| {
+        users.as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (vera, admin) = (id_of("vera"), id_of("admin"));
+    let (status, body) =
+        post_form(&v, &ferry, "/api/users/role", &[("id", vera.as_str()), ("role", "admin")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) =
+        post_form(&a, &ferry, "/api/users/role", &[("id", vera.as_str()), ("role", "operator")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"role\":\"operator\""), "{body}");
+    let (status, body) =
+        post_form(&a, &ferry, "/api/users/role", &[("id", admin.as_str()), ("role", "viewer")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) =
+        post_form(&a, &ferry, "/api/users/disable", &[("id", admin.as_str()), ("disabled", "true")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) =
+        post_form(&a, &ferry, "/api/users/role", &[("id", vera.as_str()), ("role", "root")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown role is refused: {body}");
+    // Disabling ends the account's sessions at once; enabling lets it back in.
+    let (status, body) =
+        post_form(&a, &ferry, "/api/users/disable", &[("id", vera.as_str()), ("disabled", "true")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let res = v.post(url("/api/users/list")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a disabled account's session stops working");
+    let (status, _) =
+        post_form(&a, &ferry, "/api/users/disable", &[("id", vera.as_str()), ("disabled", "false")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        post_form(&a, &ferry, "/api/users/role", &[("id", vera.as_str()), ("role", "viewer")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let res = v
+        .post(url("/api/login"))
+        .form(&[("username", "vera"), ("password", "viewer password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "enabled again, the account signs in");
+
     // The audit log saw it all, without secrets.
     let log = ferry.store.list_audit(100).await.unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
-    for expected in ["user.created", "user.sign_in", "user.sign_out", "user.sign_in_failed"] {
+    for expected in [
+        "user.created",
+        "user.sign_in",
+        "user.sign_out",
+        "user.sign_in_failed",
+        "user.role_changed",
+        "user.disabled",
+        "user.enabled",
+    ] {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     assert!(log.iter().all(|e| !e.detail.contains("password") || e.detail.contains("wrong")));
