@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { ADMIN, VIEWER, signIn, signOut, waitForHydration, watchErrors } from "./helpers";
 
 // Runs after providers.spec.ts, which adds the operator "otto", the local provider
@@ -31,6 +31,16 @@ async function pickProvider(page: Page, label: string, name: string) {
   const select = page.getByLabel(label, { exact: true });
   const value = await select.locator("option", { hasText: name }).first().getAttribute("value");
   await select.selectOption(value ?? "");
+}
+
+/** Signs in as the operator and fills the wizard's first step: a folder of "Scans folder". */
+async function wizardFromScans(page: Page, folder: string) {
+  await signIn(page, OPERATOR);
+  await page.goto("/migrations/new");
+  await waitForHydration(page);
+  await pickProvider(page, "Source provider", "Scans folder");
+  await page.getByLabel("Source folder", { exact: true }).fill(folder);
+  await page.getByRole("button", { name: "Next" }).click();
 }
 
 async function shot(page: Page, name: string) {
@@ -183,12 +193,7 @@ test("failed items show why; after the cause is fixed, Retry failed items finish
   rmSync(OUTBOX, { recursive: true, force: true });
   mkdirSync(OUTBOX, { recursive: true });
   writeFileSync(join(OUTBOX, "blocked"), "in the way");
-  await signIn(page, OPERATOR);
-  await page.goto("/migrations/new");
-  await waitForHydration(page);
-  await pickProvider(page, "Source provider", "Scans folder");
-  await page.getByLabel("Source folder", { exact: true }).fill("reports");
-  await page.getByRole("button", { name: "Next" }).click();
+  await wizardFromScans(page, "reports");
 
   // A new provider, added without leaving the wizard, becomes the destination.
   await page.getByRole("button", { name: "Add a provider" }).click();
@@ -235,13 +240,19 @@ test("failed items show why; after the cause is fixed, Retry failed items finish
 
 test("an operator pauses, resumes and cancels from the page; a viewer cannot", async ({ page, browser }) => {
   test.setTimeout(90_000);
+  // The live channel passes through a route the test can cut, like a dropped network.
+  let cut = false;
+  const sockets: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    if (cut) {
+      void ws.close();
+      return;
+    }
+    ws.connectToServer();
+    sockets.push(ws);
+  });
   writeFiles("slow", 40, "bin", 16 * 1024);
-  await signIn(page, OPERATOR);
-  await page.goto("/migrations/new");
-  await waitForHydration(page);
-  await pickProvider(page, "Source provider", "Scans folder");
-  await page.getByLabel("Source folder", { exact: true }).fill("slow");
-  await page.getByRole("button", { name: "Next" }).click();
+  await wizardFromScans(page, "slow");
   await pickProvider(page, "Destination provider", "Archive bucket");
   await page.getByLabel("Destination folder", { exact: true }).fill("slow-copy");
   await page.getByRole("button", { name: "Next" }).click();
@@ -272,6 +283,24 @@ test("an operator pauses, resumes and cancels from the page; a viewer cannot", a
   await expect(viewer.getByTestId("viewer-note")).toBeVisible();
   await viewerContext.close();
 
+  // A dropped connection: the page says so, and once back it reads the state again
+  // (here changed meanwhile by a script) without a reload.
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  cut = true;
+  for (const ws of sockets.splice(0)) await ws.close();
+  await expect(page.locator(".live-tag")).toHaveAttribute("data-state", "reconnecting", { timeout: 15_000 });
+  const id = url.split("/").pop() ?? "";
+  const resumed = await page.request.post("/api/migrations/resume", {
+    form: { id },
+    headers: { origin: new URL(url).origin },
+  });
+  expect(resumed.status()).toBe(200);
+  cut = false;
+  await expect(page.locator(".live-tag")).toHaveAttribute("data-state", "live", { timeout: 15_000 });
+  await expect(page.getByTestId("job-status")).toHaveText("Running");
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("Paused");
   await page.getByRole("button", { name: "Resume" }).click();
   await expect(page.getByTestId("job-status")).toHaveText("Running");
   // The dashboard shows it as active, with its progress; the page comes back to it.
@@ -371,12 +400,7 @@ test("rolling back a copy that overwrote a versioned bucket puts the prior versi
   }
   writeFiles("versioned-src", 5, "txt", 300);
 
-  await signIn(page, OPERATOR);
-  await page.goto("/migrations/new");
-  await waitForHydration(page);
-  await pickProvider(page, "Source provider", "Scans folder");
-  await page.getByLabel("Source folder", { exact: true }).fill("versioned-src");
-  await page.getByRole("button", { name: "Next" }).click();
+  await wizardFromScans(page, "versioned-src");
   await page.getByRole("button", { name: "Add a provider" }).click();
   const form = page.getByRole("form", { name: "Provider settings" });
   await form.getByLabel("Kind").selectOption("s3");
@@ -416,4 +440,26 @@ test("rolling back a copy that overwrote a versioned bucket puts the prior versi
   // The S3 API shows the prior state: the overwritten ones as before, the new ones gone.
   for (let i = 0; i < 3; i++) expect(await current(i)).toBe(`prior ${i}`);
   for (let i = 3; i < 5; i++) expect(await current(i)).toBeNull();
+});
+
+test("a move must be confirmed by typing its name before it can be created", async ({ page }) => {
+  await wizardFromScans(page, "slow");
+  await pickProvider(page, "Destination provider", "Archive bucket");
+  await page.getByLabel("Destination folder", { exact: true }).fill("moved");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /^Move/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Move the slow files");
+  await expect(page.getByTestId("effect")).toContainText("the original is deleted from the source");
+  const create = page.getByRole("button", { name: "Create and start" });
+  await expect(create).toBeDisabled();
+  const confirm = page.getByLabel(/Type its name/);
+  await confirm.fill("Move the slow file");
+  await expect(create).toBeDisabled();
+  await confirm.fill("Move the slow files");
+  await expect(create).toBeEnabled();
+  // Nothing was created by getting this far.
+  await page.goto("/migrations");
+  await expect(page.getByRole("row", { name: "Migration Move the slow files" })).toHaveCount(0);
 });

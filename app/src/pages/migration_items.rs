@@ -15,6 +15,13 @@ use crate::pages::migrations::can_run_migrations;
 /// Items per page.
 const PAGE: i64 = 50;
 
+/// An error kind for people: `permission_denied` → `Permission denied`.
+fn kind_words(kind: &str) -> String {
+    let words = kind.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
 fn short(hash: Option<&str>) -> String {
     hash.map_or_else(|| "—".to_owned(), |h| h.chars().take(12).collect())
 }
@@ -140,10 +147,10 @@ fn ItemTable(
                         let key = item.source_key.clone();
                         let failed = item.status == ItemStatus::Failed;
                         let matched = item.source_sha256.is_some() && item.source_sha256 == item.dest_sha256;
-                        let problem = match (&item.error_kind, &item.error_message) {
+                        let problem = match (item.error_kind.as_deref().map(kind_words), &item.error_message) {
                             (Some(kind), Some(message)) => format!("{kind}: {message}"),
                             (None, Some(message)) => message.clone(),
-                            (Some(kind), None) => kind.clone(),
+                            (Some(kind), None) => kind,
                             (None, None) => item.reason.clone().unwrap_or_default(),
                         };
                         let rollback = item.rollback_message.clone().map(|m| format!("Rollback: {m}"));
@@ -183,5 +190,17 @@ fn ItemTable(
             <button type="button" class="button subtle" disabled=!more
                 on:click=move |_| { let last = last.clone(); cursors.update(|c| c.push(last)); }>"Next page"</button>
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind_words;
+
+    #[test]
+    fn error_kinds_read_as_words() {
+        assert_eq!(kind_words("permission_denied"), "Permission denied");
+        assert_eq!(kind_words("checksum_mismatch"), "Checksum mismatch");
+        assert_eq!(kind_words(""), "");
     }
 }

@@ -754,10 +754,7 @@ macro_rules! shared_store {
                 after: Option<&str>,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::ItemRecord>> {
-                let pattern = search.filter(|s| !s.is_empty()).map(|s| {
-                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                    format!("%{escaped}%")
-                });
+                let pattern = like_pattern(search);
                 let rows = sqlx::query(
                     "select * from job_item
                      where job_id = $1 and ($2 is null or status = $2) and ($3 is null or source_key > $3)
@@ -816,10 +813,7 @@ macro_rules! shared_store {
                 after: Option<uuid::Uuid>,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::DocumentRow>> {
-                let pattern = search.filter(|s| !s.is_empty()).map(|s| {
-                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                    format!("%{escaped}%")
-                });
+                let pattern = like_pattern(search);
                 let rows = sqlx::query(
                     "select d.document_id, d.title, coalesce(min(c.key), '') as k, count(c.provider_id) as copies,
                         cast(coalesce(max(c.size), 0) as bigint) as size, count(distinct c.sha256) as hashes,
@@ -1252,6 +1246,15 @@ macro_rules! shared_store {
             .execute(&mut **tx)
             .await?;
             notify_in(tx, job_id).await
+        }
+
+        /// A `like … escape '\\'` pattern matching text that contains `search` in any
+        /// case, where `%`, `_` and `\\` are plain characters; none for an empty search.
+        fn like_pattern(search: Option<&str>) -> Option<String> {
+            search.filter(|s| !s.is_empty()).map(|s| {
+                let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                format!("%{escaped}%")
+            })
         }
 
         fn item_from_row(row: &$row) -> $crate::Result<$crate::ItemRecord> {
