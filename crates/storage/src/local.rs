@@ -244,7 +244,7 @@ impl LocalProvider {
         let file = parent
             .ancestors()
             .take_while(|p| p.starts_with(&self.root) && *p != self.root)
-            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))?;
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file()))?;
         let shown = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
         Some(
             ProviderError::new(
@@ -270,6 +270,7 @@ impl LocalProvider {
             .with_key(key));
         }
         // A file where a folder must go shows up here (not a directory) or below.
+        // Only a regular file counts: a link leading out of the root stays a refusal.
         self.check_inside("put", key, &parent).map_err(|e| self.blocked_folder(key, &parent).unwrap_or(e))?;
         if let Err(e) = tokio::fs::create_dir_all(&parent).await {
             return Err(self.blocked_folder(key, &parent).unwrap_or_else(|| io("put", key)(e)));
