@@ -25,17 +25,14 @@ pub fn ItemBadge(status: ItemStatus) -> impl IntoView {
 /// What is finished of a migration, 0–100 (by bytes when it has any).
 #[must_use]
 pub fn percent(counts: &JobCounts, status: JobStatus) -> f64 {
-    let c = counts;
-    let fraction = if c.total_bytes > 0 {
-        (c.done_bytes + c.skipped_bytes + c.failed_bytes) as f64 / c.total_bytes as f64
-    } else if c.total > 0 {
-        (c.done + c.skipped + c.failed) as f64 / c.total as f64
-    } else if status.is_final() {
-        1.0
-    } else {
-        0.0
-    };
-    (fraction * 100.0).clamp(0.0, 100.0)
+    counts.fraction(status) * 100.0
+}
+
+/// A provider and folder for people: `Archive bucket/invoices`.
+#[must_use]
+pub fn place(provider: &str, prefix: &str) -> String {
+    let folder = prefix.trim_matches('/');
+    if folder.is_empty() { provider.to_owned() } else { format!("{provider}/{folder}") }
 }
 
 /// `12 of 300 objects · 1.2 MiB of 40.0 MiB`.

@@ -15,7 +15,7 @@ use crate::api::migrations::{
     start_migration,
 };
 use crate::components::live::LiveChannel;
-use crate::components::status::{ProgressBar, StatusBadge, percent};
+use crate::components::status::{ProgressBar, StatusBadge, counts_line, percent, place};
 use crate::error::AppError;
 use crate::pages::migration_items::ItemsSection;
 use crate::pages::migrations::{can_run_migrations, live_statuses, schedule_words, watch_while_open};
@@ -123,13 +123,6 @@ fn Detail(
     let loaded = view.clone();
     let now = Memo::new(move |_| Now::of(&loaded, progress.get()));
     let status = Signal::derive(move || now.with(|n| n.status));
-    let place = |provider: &str, prefix: &str| {
-        if prefix.is_empty() {
-            provider.to_owned()
-        } else {
-            format!("{provider}/{}", prefix.trim_end_matches('/'))
-        }
-    };
     let name = view.name.clone();
     view! {
         <Title text=name.clone() />
@@ -173,11 +166,7 @@ fn ProgressPanel(name: String, now: Memo<Now>, live: LiveChannel) -> impl IntoVi
             </h2>
             <ProgressBar value label=format!("Progress of {name}") />
             <p class="muted" data-testid="progress-line">
-                {move || now.with(|n| {
-                    let c = &n.counts;
-                    format!("{} of {} objects · {} of {}", c.done + c.skipped + c.failed, c.total,
-                        bytes(c.done_bytes + c.skipped_bytes + c.failed_bytes), bytes(c.total_bytes))
-                })}
+                {move || now.with(|n| counts_line(&n.counts))}
             </p>
             <dl class="figures counters">
                 {figure("Done", "count-done", |n| n.counts.done.to_string())}

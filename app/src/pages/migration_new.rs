@@ -18,6 +18,7 @@ use crate::api::migrations::{create_migration, start_migration};
 use crate::api::providers::list_providers;
 use crate::api::wizard::{estimate_migration, list_folders, preview_selection};
 use crate::components::form::FormError;
+use crate::components::status::place;
 use crate::error::AppError;
 use crate::pages::migrations::{can_run_migrations, schedule_words};
 use crate::pages::provider_form::{ProviderEditor, new_provider_form};
@@ -761,12 +762,11 @@ fn ReviewStep(
         None => {}
     });
     let confirmed = move || !draft.destructive() || draft.confirm.get().trim() == draft.name.get().trim();
-    let place = move |id: RwSignal<String>, prefix: RwSignal<String>| {
+    let location = move |id: RwSignal<String>, prefix: RwSignal<String>| {
         let list = providers.get();
         let name =
             list.iter().find(|p| p.id.to_string() == id.get()).map(|p| p.name.clone()).unwrap_or_default();
-        let folder = normal(&prefix.get());
-        if folder.is_empty() { name } else { format!("{name}/{folder}") }
+        place(&name, &normal(&prefix.get()))
     };
     view! {
         <div class="field">
@@ -775,8 +775,8 @@ fn ReviewStep(
             {field_error(error, "name")}
         </div>
         <dl class="pairs review">
-            <dt>"From"</dt><dd>{move || place(draft.source_id, draft.source_prefix)}</dd>
-            <dt>"To"</dt><dd>{move || place(draft.dest_id, draft.dest_prefix)}</dd>
+            <dt>"From"</dt><dd>{move || location(draft.source_id, draft.source_prefix)}</dd>
+            <dt>"To"</dt><dd>{move || location(draft.dest_id, draft.dest_prefix)}</dd>
             <dt>"Strategy"</dt><dd>{move || format!("{} — {}", draft.strategy.get().label(), draft.strategy.get().sentence())}</dd>
             <dt>"Existing documents"</dt><dd>{move || draft.overwrite.get().label()}</dd>
             <dt>"Check by SHA-256"</dt><dd>{move || if draft.verify.get() { "Yes" } else { "No" }}</dd>

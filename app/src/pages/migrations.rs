@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::api::migrations::list_migrations;
 use crate::components::layout::CurrentUser;
 use crate::components::live::LiveChannel;
-use crate::components::status::{ProgressBar, StatusBadge, counts_line, merged, percent};
+use crate::components::status::{ProgressBar, StatusBadge, counts_line, merged, percent, place};
 
 /// Whether the signed-in user may run migrations.
 pub fn can_run_migrations() -> impl Fn() -> bool + Copy + Send + Sync + 'static {
@@ -193,13 +193,6 @@ fn JobRow(job: JobView, live: Option<ProgressView>) -> impl IntoView {
     let (status, counts) = merged(&job, live.as_ref());
     let value = percent(&counts, status);
     let label = format!("Progress of {}", job.name);
-    let place = |provider: &str, prefix: &str| {
-        if prefix.is_empty() {
-            provider.to_owned()
-        } else {
-            format!("{provider}/{}", prefix.trim_end_matches('/'))
-        }
-    };
     view! {
         <tr aria-label=format!("Migration {}", job.name) data-status=status.as_str()>
             <th scope="row">

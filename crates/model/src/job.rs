@@ -246,6 +246,22 @@ pub struct JobCounts {
 }
 
 impl JobCounts {
+    /// Work finished (done, skipped, failed) as a share of the plan, 0–1: by bytes
+    /// when the plan has any, else by items; a finished job with no plan is whole.
+    #[must_use]
+    pub fn fraction(&self, status: JobStatus) -> f64 {
+        if self.total_bytes > 0 {
+            let finished = self.done_bytes + self.skipped_bytes + self.failed_bytes;
+            (finished as f64 / self.total_bytes as f64).clamp(0.0, 1.0)
+        } else if self.total > 0 {
+            ((self.done + self.skipped + self.failed) as f64 / self.total as f64).clamp(0.0, 1.0)
+        } else if status.is_final() {
+            1.0
+        } else {
+            0.0
+        }
+    }
+
     /// Whether nothing is left to do.
     #[must_use]
     pub fn settled(&self) -> bool {

@@ -50,17 +50,7 @@ impl ProgressView {
     /// Work finished (done, skipped, failed) as a share of the plan, 0–1.
     #[must_use]
     pub fn fraction(&self) -> f64 {
-        let c = &self.counts;
-        if c.total_bytes > 0 {
-            let finished = c.done_bytes + c.skipped_bytes + c.failed_bytes;
-            (finished as f64 / c.total_bytes as f64).clamp(0.0, 1.0)
-        } else if c.total > 0 {
-            ((c.done + c.skipped + c.failed) as f64 / c.total as f64).clamp(0.0, 1.0)
-        } else if self.status.is_final() {
-            1.0
-        } else {
-            0.0
-        }
+        self.counts.fraction(self.status)
     }
 }
 
