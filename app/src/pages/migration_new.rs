@@ -4,7 +4,7 @@
 //! keep it, and a refused form keeps it too.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-use ferry_model::job::{FilterSpec, JobForm, OverwritePolicy, Strategy};
+use ferry_model::job::{FilterSpec, JobForm, OverwritePolicy, Strategy, folder_prefix};
 use ferry_model::progress::{human_bytes, human_duration};
 use ferry_model::provider::{ProviderStatus, ProviderView};
 use ferry_model::schedule::Schedule;
@@ -249,13 +249,8 @@ fn check_step(step: usize, draft: Draft, providers: &[ProviderView]) -> Result<(
     Ok(())
 }
 
-fn normal(prefix: &str) -> String {
-    let p = prefix.trim().trim_start_matches('/');
-    if p.is_empty() || p.ends_with('/') { p.to_owned() } else { format!("{p}/") }
-}
-
 fn overlap(draft: Draft) -> bool {
-    let (s, d) = (normal(&draft.source_prefix.get()), normal(&draft.dest_prefix.get()));
+    let (s, d) = (folder_prefix(&draft.source_prefix.get()), folder_prefix(&draft.dest_prefix.get()));
     draft.source_id.get() == draft.dest_id.get()
         && !draft.source_id.get().is_empty()
         && (s.starts_with(&d) || d.starts_with(&s))
@@ -371,7 +366,7 @@ fn FolderField(
 ) -> impl IntoView {
     let browsing = RwSignal::new(false);
     let listing = Resource::new(
-        move || (browsing.get(), provider.get(), normal(&value.get())),
+        move || (browsing.get(), provider.get(), folder_prefix(&value.get())),
         |(open, provider, prefix)| async move {
             match (open, provider.parse::<Uuid>()) {
                 (true, Ok(id)) => Some(list_folders(id, prefix).await),
@@ -766,7 +761,7 @@ fn ReviewStep(
         let list = providers.get();
         let name =
             list.iter().find(|p| p.id.to_string() == id.get()).map(|p| p.name.clone()).unwrap_or_default();
-        place(&name, &normal(&prefix.get()))
+        place(&name, &folder_prefix(&prefix.get()))
     };
     view! {
         <div class="field">

@@ -224,15 +224,22 @@ fn not_found(e: DbError) -> AppError {
     super::db_error_about("That migration")(e)
 }
 
+/// A typed folder as stored, with its key; refused with a message on `field`.
+pub(crate) fn folder_key(field: &str, raw: &str) -> Result<(String, ObjectKey), AppError> {
+    let prefix = ferry_model::job::folder_prefix(raw);
+    let key = ObjectKey::new(prefix.clone())
+        .map_err(|e| AppError::invalid(field, format!("This folder cannot be used: {e}.")))?;
+    Ok((prefix, key))
+}
+
 fn normalise_prefix(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) -> String {
-    let mut prefix = raw.trim().trim_start_matches('/').to_owned();
-    if !prefix.is_empty() && !prefix.ends_with('/') {
-        prefix.push('/');
+    match folder_key(field, raw) {
+        Ok((prefix, _)) => prefix,
+        Err(e) => {
+            problems.push(FieldProblem::new(field, e.to_string()));
+            ferry_model::job::folder_prefix(raw)
+        }
     }
-    if let Err(e) = ObjectKey::new(prefix.clone()) {
-        problems.push(FieldProblem::new(field, format!("This folder cannot be used: {e}.")));
-    }
-    prefix
 }
 
 /// Checks the form against the rules and the registry; returns what to store.

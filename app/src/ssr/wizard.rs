@@ -19,6 +19,7 @@ use ferry_storage::{GetOptions, ListOptions, ObjectKey, Provider};
 use futures::TryStreamExt;
 use uuid::Uuid;
 
+use super::migrations::folder_key;
 use super::{db_error, require, state};
 use crate::error::AppError;
 
@@ -34,16 +35,6 @@ const SAMPLE: usize = 20;
 const PROBE_BYTES: u64 = 8 * 1024 * 1024;
 /// The setting that holds the price table.
 const PRICES: &str = "prices";
-
-fn folder_key(field: &str, raw: &str) -> Result<(String, ObjectKey), AppError> {
-    let mut prefix = raw.trim().trim_start_matches('/').to_owned();
-    if !prefix.is_empty() && !prefix.ends_with('/') {
-        prefix.push('/');
-    }
-    let key = ObjectKey::new(prefix.clone())
-        .map_err(|e| AppError::invalid(field, format!("This folder cannot be used: {e}.")))?;
-    Ok((prefix, key))
-}
 
 fn listing_error(e: &ferry_storage::ProviderError) -> AppError {
     AppError::Conflict(format!(

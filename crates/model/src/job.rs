@@ -220,6 +220,14 @@ text_enum! {
     }
 }
 
+/// A folder as typed, the way it is stored: no leading `/`, a trailing `/` unless
+/// it is the top (`""`). ` /invoices` → `invoices/`.
+#[must_use]
+pub fn folder_prefix(raw: &str) -> String {
+    let p = raw.trim().trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') { p.to_owned() } else { format!("{p}/") }
+}
+
 /// Items and bytes per status: a job's progress, read from its items.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCounts {
@@ -474,6 +482,14 @@ pub struct ItemView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_are_stored_one_way() {
+        assert_eq!(folder_prefix(" /invoices"), "invoices/");
+        assert_eq!(folder_prefix("a/b/"), "a/b/");
+        assert_eq!(folder_prefix("/"), "");
+        assert_eq!(folder_prefix(""), "");
+    }
 
     #[test]
     fn names_round_trip_through_text_and_json() {
