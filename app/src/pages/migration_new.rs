@@ -44,7 +44,7 @@ struct Draft {
     verify: RwSignal<bool>,
     concurrency: RwSignal<String>,
     bandwidth: RwSignal<String>,
-    schedule_kind: RwSignal<String>,
+    schedule_kind: RwSignal<&'static str>,
     at: RwSignal<String>,
     cron: RwSignal<String>,
     mirror_deletes: RwSignal<bool>,
@@ -74,7 +74,7 @@ impl Draft {
             verify: RwSignal::new(true),
             concurrency: text("8"),
             bandwidth: text(""),
-            schedule_kind: text("manual"),
+            schedule_kind: RwSignal::new("manual"),
             at: text(""),
             cron: text("0 2 * * *"),
             mirror_deletes: RwSignal::new(false),
@@ -133,7 +133,7 @@ impl Draft {
 
     /// The stored schedule text, or why it cannot be used.
     fn schedule(self) -> Result<String, AppError> {
-        match self.schedule_kind.get_untracked().as_str() {
+        match self.schedule_kind.get_untracked() {
             "at" => {
                 let raw = self.at.get_untracked();
                 let t = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").map_err(|_| {
@@ -604,6 +604,28 @@ fn FilterStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView 
     }
 }
 
+/// One radio button of the group `name`, bound to `value`: its label, and a
+/// sentence saying what it does when there is one.
+fn choice<T: Copy + PartialEq + Send + Sync + 'static>(
+    name: &'static str,
+    token: &'static str,
+    option: T,
+    value: RwSignal<T>,
+    label: &'static str,
+    sentence: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label class="choice">
+            <input type="radio" name=name value=token prop:checked=move || value.get() == option
+                on:change=move |_| value.set(option) />
+            {match sentence {
+                Some(sentence) => view! { <span><strong>{label}</strong> " — " {sentence}</span> }.into_any(),
+                None => view! { <span>{label}</span> }.into_any(),
+            }}
+        </label>
+    }
+}
+
 #[component]
 fn HowStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView {
     let next_runs = move || {
@@ -627,16 +649,7 @@ fn HowStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView {
     view! {
         <fieldset>
             <legend>"What happens to the originals"</legend>
-            {Strategy::ALL.iter().map(|s| {
-                let s = *s;
-                view! {
-                    <label class="choice">
-                        <input type="radio" name="strategy" value=s.as_str() prop:checked=move || draft.strategy.get() == s
-                            on:change=move |_| draft.strategy.set(s) />
-                        <span><strong>{s.label()}</strong> " — " {s.sentence()}</span>
-                    </label>
-                }
-            }).collect_view()}
+            {Strategy::ALL.iter().map(|s| choice("strategy", s.as_str(), *s, draft.strategy, s.label(), Some(s.sentence()))).collect_view()}
         </fieldset>
         <Show when=move || draft.strategy.get() == Strategy::Mirror>
             <div class="field checkbox">
@@ -651,16 +664,7 @@ fn HowStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView {
         </Show>
         <fieldset>
             <legend>"When the destination already has a document"</legend>
-            {OverwritePolicy::ALL.iter().map(|p| {
-                let p = *p;
-                view! {
-                    <label class="choice">
-                        <input type="radio" name="overwrite" value=p.as_str() prop:checked=move || draft.overwrite.get() == p
-                            on:change=move |_| draft.overwrite.set(p) />
-                        <span><strong>{p.label()}</strong> " — " {p.sentence()}</span>
-                    </label>
-                }
-            }).collect_view()}
+            {OverwritePolicy::ALL.iter().map(|p| choice("overwrite", p.as_str(), *p, draft.overwrite, p.label(), Some(p.sentence()))).collect_view()}
         </fieldset>
         <div class="field checkbox">
             <label><input type="checkbox" bind:checked=draft.verify />
@@ -681,13 +685,10 @@ fn HowStep(draft: Draft, error: RwSignal<Option<AppError>>) -> impl IntoView {
         </div>
         <fieldset>
             <legend>"When it runs"</legend>
-            {[("manual", "When I start it"), ("at", "Once, at a set time"), ("cron", "Again and again, on a schedule")].into_iter().map(|(value, label)| view! {
-                <label class="choice">
-                    <input type="radio" name="schedule" value=value prop:checked=move || draft.schedule_kind.get() == value
-                        on:change=move |_| draft.schedule_kind.set(value.to_owned()) />
-                    <span>{label}</span>
-                </label>
-            }).collect_view()}
+            {[("manual", "When I start it"), ("at", "Once, at a set time"), ("cron", "Again and again, on a schedule")]
+                .into_iter()
+                .map(|(token, label)| choice("schedule", token, token, draft.schedule_kind, label, None))
+                .collect_view()}
             <Show when=move || draft.schedule_kind.get() == "at">
                 <div class="field">
                     <label for="schedule-at">"Start at (UTC)"</label>
