@@ -6,4 +6,5 @@ pub mod catalog;
 pub mod dashboard;
 pub mod migrations;
 pub mod providers;
+pub mod security;
 pub mod wizard;

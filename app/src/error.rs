@@ -32,6 +32,9 @@ pub enum AppError {
     /// The thing asked for does not exist.
     #[error("{0} was not found.")]
     NotFound(String),
+    /// Too many attempts: wait until the time given, or ask an administrator.
+    #[error("{0}")]
+    Throttled(String),
     /// The database or another dependency is down for now.
     #[error("Ferry cannot reach its database right now. Try again in a moment.")]
     Unavailable,
@@ -74,6 +77,7 @@ impl AppError {
             AppError::Invalid { .. } | AppError::Fields(_) => 422,
             AppError::Conflict(_) => 409,
             AppError::NotFound(_) => 404,
+            AppError::Throttled(_) => 429,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,
             AppError::Request(_) => 400,

@@ -31,6 +31,8 @@ use crate::pages::{
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

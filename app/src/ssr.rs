@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod migrations;
 pub mod password;
 pub mod providers;
+pub mod security;
 pub mod wizard;
 
 use std::net::SocketAddr;
@@ -61,16 +62,33 @@ pub struct Caller {
     pub user: UserSummary,
     /// The client's address.
     pub addr: Option<String>,
+    /// The API token's name, when the call came with a token instead of a session.
+    pub token: Option<String>,
 }
 
+/// A caller the JSON API has already recognised by its token; [`require`] takes
+/// it from the context instead of looking for a session.
+#[derive(Debug, Clone)]
+pub struct TokenCaller(pub Caller);
+
 impl Caller {
+    /// Who acted, as the audit log shows it: the username, and the token's name
+    /// when a token was used.
+    #[must_use]
+    pub fn actor_name(&self) -> String {
+        match &self.token {
+            Some(token) => format!("{} (token \"{token}\")", self.user.username),
+            None => self.user.username.clone(),
+        }
+    }
+
     /// Appends a change this caller made to the audit log (never a secret).
     pub async fn audit(&self, store: &dyn Store, action: &str, target: &str, detail: String) {
         audit(
             store,
             NewAuditEvent {
                 actor_user_id: Some(self.user.id),
-                actor_name: self.user.username.clone(),
+                actor_name: self.actor_name(),
                 source_addr: self.addr.clone(),
                 action: action.to_owned(),
                 target: Some(target.to_owned()),
@@ -160,20 +178,26 @@ pub async fn user_of_session(store: &dyn Store, session: &Session) -> Result<Opt
     }
 }
 
-/// The one gate every server function passes: a signed-in, enabled user whose
-/// role allows `needed`.
+/// The one gate every server function and API call passes: a signed-in, enabled
+/// user (or an API token the JSON API has checked) whose role allows `needed`.
 ///
 /// # Errors
 /// [`AppError::Unauthenticated`] without a valid session, [`AppError::Forbidden`]
 /// when the role is too low.
 pub async fn require(needed: Role) -> Result<Caller, AppError> {
+    if let Some(TokenCaller(caller)) = use_context::<TokenCaller>() {
+        if !caller.user.role.allows(needed) {
+            return Err(AppError::Forbidden(needed));
+        }
+        return Ok(caller);
+    }
     let state = state()?;
     let session = session().await?;
     let user = user_of_session(state.store.as_ref(), &session).await?.ok_or(AppError::Unauthenticated)?;
     if !user.role.allows(needed) {
         return Err(AppError::Forbidden(needed));
     }
-    Ok(Caller { user, addr: client_addr().await })
+    Ok(Caller { user, addr: client_addr().await, token: None })
 }
 
 /// Runs a server function's body and gives its error the right HTTP status.
@@ -194,6 +218,22 @@ pub fn set_status(error: &AppError) {
         && let Ok(code) = axum::http::StatusCode::from_u16(error.status_code())
     {
         options.set_status(code);
+    }
+}
+
+/// Sets a console page's Content-Security-Policy: scripts only from Ferry itself
+/// plus the inline scripts carrying this response's nonce, the wasm module, styles
+/// and images from Ferry, connections back to Ferry only, and never in a frame.
+pub fn set_page_policy() {
+    let Some(options) = use_context::<ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -231,5 +271,31 @@ pub fn db_error_about(what: &'static str) -> impl Fn(DbError) -> AppError {
 pub async fn audit(store: &dyn Store, event: NewAuditEvent) {
     if let Err(e) = store.append_audit(&event).await {
         tracing::error!(error = %e, action = %event.action, "audit append failed");
+    }
+}
+
+/// One CSV field: quoted when needed, and a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return neutralised so a spreadsheet never runs it as a formula.
+#[must_use]
+pub fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
     }
 }

@@ -2,6 +2,7 @@
 //! the live channel. `main.rs` only parses the command line and calls in here.
 
 pub mod admin;
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod guard;
@@ -11,6 +12,7 @@ pub mod origin;
 pub mod report;
 pub mod routes;
 pub mod session_store;
+pub mod shield;
 pub mod state;
 pub mod telemetry;
 pub mod ws;

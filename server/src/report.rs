@@ -15,19 +15,14 @@ use uuid::Uuid;
 
 use crate::state::ServerState;
 
+use app::ssr::csv_field as field;
+
 /// Query options.
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
     /// The plan (action and reason) rather than the results.
     #[serde(default)]
     plan: Option<u8>,
-}
-
-/// Quotes a CSV field when needed; a leading `=`, `+`, `-` or `@` is neutralised so
-/// spreadsheets never run a key as a formula.
-fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
 fn row(item: &ItemRecord, plan: bool) -> String {
@@ -75,6 +70,11 @@ pub async fn csv(
             return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response();
         }
     }
+    job_csv(store, &id, query.plan.unwrap_or(0) != 0).await
+}
+
+/// A migration's report (or plan) as streamed CSV, for a caller already allowed to read it.
+pub async fn job_csv(store: std::sync::Arc<dyn ferry_db::Store>, id: &str, plan: bool) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return (StatusCode::BAD_REQUEST, "That is not a migration id.").into_response();
     };
@@ -87,7 +87,6 @@ pub async fn csv(
             return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response();
         }
     };
-    let plan = query.plan.unwrap_or(0) != 0;
     let header_row = if plan {
         "source_key,dest_key,size,action,reason\r\n"
     } else {
@@ -120,16 +119,37 @@ pub async fn csv(
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("=cmd()"), "'=cmd()");
-        assert_eq!(field("line\nbreak"), "\"line\nbreak\"");
+/// `GET /audit.csv`: the audit log as CSV for administrators, filtered like the
+/// audit page (`actor`, `action`, `text`, `since`, `until`).
+pub async fn audit_csv(
+    State(state): State<ServerState>,
+    session: Session,
+    Query(query): Query<ferry_model::security::AuditQuery>,
+) -> Response {
+    let store = state.app.store.clone();
+    match app::ssr::user_of_session(store.as_ref(), &session).await {
+        Ok(Some(user)) if user.role == ferry_model::Role::Admin => {}
+        Ok(Some(_)) => {
+            return (StatusCode::FORBIDDEN, "Only administrators may read the audit log.").into_response();
+        }
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in to download the audit log.").into_response(),
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response();
+        }
+    }
+    match app::ssr::security::audit_csv(store.as_ref(), &query).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"ferry-audit.csv\""),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+            .into_response(),
     }
 }

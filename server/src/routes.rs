@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::session_store::DbSessionStore;
 use crate::state::ServerState;
-use crate::{guard, metrics, report, ws};
+use crate::{api, guard, metrics, report, shield, ws};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "ferry_session";
@@ -51,6 +51,8 @@ pub fn router(state: ServerState, options: RouterOptions) -> Router {
         .route("/metrics", get(metrics::handler))
         .route("/ws", get(ws::handler))
         .route("/migrations/{id}/report.csv", get(report::csv))
+        .route("/audit.csv", get(report::audit_csv))
+        .merge(api::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -59,7 +61,9 @@ pub fn router(state: ServerState, options: RouterOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
+        .layer(middleware::from_fn_with_state(state.clone(), shield::same_site_only))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), shield::headers))
         .with_state(state)
 }
 

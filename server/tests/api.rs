@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, with the value shown")]
 
 mod common;
+#[path = "api/security.rs"]
+mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,8 +48,21 @@ async fn start(database_url: Option<String>) -> Ferry {
     Ferry { base: format!("http://{addr}"), addr, store, sealer, app, _shutdown: tx, _dir: dir }
 }
 
+/// A client that acts like the console's own pages: browsers mark their requests
+/// to Ferry as same-origin, which the cross-site check looks for.
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(same_origin_headers())
+        .build()
+        .unwrap()
+}
+
+fn same_origin_headers() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("sec-fetch-site", reqwest::header::HeaderValue::from_static("same-origin"));
+    headers
 }
 
 async fn post_form(
@@ -611,7 +626,11 @@ async fn migrations(
         .await
         .unwrap();
     assert!(plan.starts_with("source_key,dest_key,size,action,reason\r\n"), "{plan}");
-    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(same_origin_headers())
+        .build()
+        .unwrap();
     let res = anonymous.get(url(&format!("/migrations/{id}/report.csv"))).send().await.unwrap();
     assert!(res.status().is_redirection() || res.status() == StatusCode::UNAUTHORIZED, "{}", res.status());
     let res = viewer.get(url("/migrations/not-an-id/report.csv")).send().await.unwrap();
@@ -1018,5 +1037,24 @@ async fn postgres_server_story() {
     sqlx::query(&format!("create schema {schema}")).execute(&admin).await.unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
     story(start(Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))).await).await;
+    sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_security_story() {
+    security::story(&start(None).await).await;
+}
+
+#[tokio::test]
+async fn postgres_security_story() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED postgres_security_story: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let schema = format!("ferry_sec_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("create schema {schema}")).execute(&admin).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    security::story(&start(Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))).await).await;
     sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
 }

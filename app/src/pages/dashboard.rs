@@ -165,13 +165,13 @@ fn Bars(list: Vec<ProviderView>) -> impl IntoView {
     view! {
         <ul class="bars" aria-label="Documents by provider">
             {list.into_iter().map(|p| {
-                let width = format!("width: {:.1}%", p.documents as f64 / most as f64 * 100.0);
+                let share = format!("{:.1}", p.documents as f64 / most as f64 * 100.0);
                 let tone = match p.health { Health::Healthy => "good", Health::Failing => "bad", Health::Unknown => "neutral" };
                 view! {
                     <li aria-label=format!("{}: {} documents, {}, {}", p.name, p.documents, human_bytes(p.bytes as f64), p.health.label())>
                         <span class="bar-label"><a href=format!("/providers/{}", p.id)>{p.name.clone()}</a>
                             " " <span class="badge" data-tone=tone>{p.health.label()}</span></span>
-                        <span class="bar-track" aria-hidden="true"><span class="bar" style=width></span></span>
+                        <progress class="bar-track" aria-hidden="true" max="100" value=share></progress>
                         <span class="bar-figure">{format!("{} · {}", p.documents, human_bytes(p.bytes as f64))}</span>
                     </li>
                 }

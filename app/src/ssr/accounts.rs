@@ -7,7 +7,7 @@ use ferry_model::{Role, UserSummary, validate_password, validate_username};
 
 use crate::error::AppError;
 use crate::ssr::{
-    Caller, USER_ID_KEY, audit, client_addr, db_error, internal, password, require, session, state,
+    USER_ID_KEY, audit, client_addr, db_error, internal, password, require, security, session, state,
 };
 
 /// The one message for a wrong password, an unknown user and a disabled account.
@@ -52,6 +52,7 @@ pub async fn sign_in(
     let raw_name = required("username", username.as_deref(), "Enter your username.")?;
     let pass = required("password", password.as_deref(), "Enter your password.")?.to_owned();
     let addr = client_addr().await;
+    security::check_sign_in_allowed(state.store.as_ref(), raw_name, addr.as_deref()).await?;
     // A name that cannot exist is looked up as nothing, and still costs a hash check.
     let record = match validate_username(raw_name) {
         Ok(name) => match state.store.user_by_username(&name).await {
@@ -66,6 +67,13 @@ pub async fn sign_in(
     let user = match record {
         Some(r) if matches && !r.user.disabled => r.user,
         other => {
+            let (delay, locked) =
+                security::record_sign_in_failure(state.store.as_ref(), raw_name, addr.as_deref()).await;
+            let detail = if locked {
+                format!("wrong username or password; sign-in locked for {} minutes", security::LOCK_MINUTES)
+            } else {
+                "wrong username or password".to_owned()
+            };
             audit(
                 state.store.as_ref(),
                 NewAuditEvent {
@@ -74,13 +82,15 @@ pub async fn sign_in(
                     source_addr: addr,
                     action: "user.sign_in_failed".to_owned(),
                     target: Some(raw_name.chars().take(64).collect()),
-                    detail: "wrong username or password".to_owned(),
+                    detail,
                 },
             )
             .await;
+            tokio::time::sleep(delay).await;
             return Err(AppError::invalid("password", SIGN_IN_REFUSED));
         }
     };
+    security::clear_account_failures(state.store.as_ref(), raw_name).await;
     let session = session().await?;
     // A fresh id at sign-in: a session id planted before sign-in is worth nothing.
     session.cycle_id().await.map_err(|e| internal(format!("session cycle failed: {e}")))?;
@@ -195,7 +205,7 @@ pub async fn create_account(
     confirm: Option<String>,
     role: Option<String>,
 ) -> Result<UserSummary, AppError> {
-    let Caller { user: admin, addr } = require(Role::Admin).await?;
+    let caller = require(Role::Admin).await?;
     let state = state()?;
     let role: Role = role
         .as_deref()
@@ -209,18 +219,14 @@ pub async fn create_account(
         DbError::Conflict { .. } => AppError::invalid("username", "That username is taken. Choose another."),
         other => db_error(other),
     })?;
-    audit(
-        state.store.as_ref(),
-        NewAuditEvent {
-            actor_user_id: Some(admin.id),
-            actor_name: admin.username,
-            source_addr: addr,
-            action: "user.created".to_owned(),
-            target: Some(record.user.username.clone()),
-            detail: format!("role {}", record.user.role),
-        },
-    )
-    .await;
+    caller
+        .audit(
+            state.store.as_ref(),
+            "user.created",
+            &record.user.username,
+            format!("role {}", record.user.role),
+        )
+        .await;
     Ok(record.user)
 }
 

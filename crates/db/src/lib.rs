@@ -7,6 +7,7 @@ mod error;
 mod postgres;
 mod records;
 pub mod seal;
+pub mod security;
 mod shared;
 mod sqlite;
 
@@ -27,6 +28,7 @@ pub use records::{
     JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow,
     UserRecord,
 };
+pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
 /// Job ids heard from other processes.
@@ -76,7 +78,7 @@ impl fmt::Display for Dialect {
 
 /// Everything Ferry keeps in its database.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug + 'static {
+pub trait Store: SecurityStore + Send + Sync + fmt::Debug + 'static {
     /// Which database this is.
     fn dialect(&self) -> Dialect;
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
 
+use crate::security::security_store;
 use crate::shared::shared_store;
 use crate::{DbError, Dialect, Result, redact_url};
 
@@ -93,3 +94,4 @@ async fn listen_jobs(pool: &PgPool) -> Result<Option<crate::JobIds>> {
 
 // Workers in several processes skip rows another claim holds instead of waiting.
 shared_store!(PgStore, sqlx::postgres::PgRow, Dialect::Postgres, "for update skip locked", "BEGIN");
+security_store!(PgStore, sqlx::postgres::PgRow);

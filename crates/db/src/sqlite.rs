@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::security::security_store;
 use crate::shared::shared_store;
 use crate::{DbError, Dialect, Result};
 
@@ -75,3 +76,4 @@ async fn listen_jobs(_pool: &sqlx::SqlitePool) -> Result<Option<crate::JobIds>> 
 
 // SQLite runs one writer at a time: the claim's single UPDATE is atomic as it is.
 shared_store!(SqliteStore, sqlx::sqlite::SqliteRow, Dialect::Sqlite, "", "BEGIN IMMEDIATE");
+security_store!(SqliteStore, sqlx::sqlite::SqliteRow);

@@ -11,6 +11,7 @@ pub mod live;
 pub mod progress;
 pub mod provider;
 pub mod schedule;
+pub mod security;
 pub mod wizard;
 
 pub use account::{AccountError, Role, UserSummary, validate_password, validate_username};

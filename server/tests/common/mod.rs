@@ -50,7 +50,10 @@ pub fn create_admin(data: &Path, env: &[(&str, &str)]) {
 
 /// A signed-in client.
 pub async fn sign_in(base: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    // Browsers mark the console's own requests as same-origin; so does this client.
+    let mut same_origin = reqwest::header::HeaderMap::new();
+    same_origin.insert("sec-fetch-site", reqwest::header::HeaderValue::from_static("same-origin"));
+    let c = reqwest::Client::builder().cookie_store(true).default_headers(same_origin).build().unwrap();
     let res = c
         .post(format!("{base}/api/login"))
         .form(&[("username", "admin"), ("password", PASSWORD)])
