@@ -24,6 +24,7 @@ use crate::pages::{
     not_found::NotFound,
     provider_form::{EditProviderPage, NewProviderPage},
     providers::ProvidersPage,
+    security::AuditPage,
     settings::SettingsPage,
     setup::SetupPage,
     users::UsersPage,
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("documents") view=DocumentsPage />
                     <Route path=path!("documents/:id") view=DocumentPage />
                     <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("audit") view=AuditPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>

@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod prices;
 pub mod provider_form;
 pub mod providers;
+pub mod security;
 pub mod settings;
 pub mod setup;
 pub mod users;

@@ -52,6 +52,11 @@ pub fn Shell() -> impl IntoView {
                     <li><A href="/migrations">"Migrations"</A></li>
                     <li><A href="/documents">"Documents"</A></li>
                     <li><A href="/users">"Users"</A></li>
+                    <Transition fallback=|| ()>
+                        <Show when=move || me.get().is_some_and(|u| u.role == ferry_model::Role::Admin)>
+                            <li><A href="/audit">"Audit log"</A></li>
+                        </Show>
+                    </Transition>
                     <li><A href="/settings">"Settings"</A></li>
                 </ul>
             </nav>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 
 use crate::components::layout::CurrentUser;
 use crate::pages::prices::PricesCard;
+use crate::pages::security::TokensCard;
 
 /// Account and users.
 #[component]
@@ -32,6 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h2 id="users-link-heading">"Users"</h2>
             <p>"Accounts, their roles, and who may sign in are on the " <a href="/users">"Users"</a> " page."</p>
         </section>
+        <TokensCard />
         <PricesCard />
     }
 }

@@ -9,6 +9,7 @@ use crate::api::accounts::{CreateUser, change_user_role, list_users, set_user_di
 use crate::components::form::{FieldError, FormError};
 use crate::components::layout::CurrentUser;
 use crate::error::AppError;
+use crate::pages::security::LocksCard;
 
 /// `/users`
 #[component]
@@ -61,6 +62,11 @@ pub fn UsersPage() -> impl IntoView {
                 </Show>
             </Transition>
         </section>
+        <Transition fallback=|| ()>
+            <Show when=is_admin>
+                <LocksCard />
+            </Show>
+        </Transition>
     }
 }
 
