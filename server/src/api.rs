@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", "field"?}}` with a stable code.
 
 mod handlers;
+pub mod openapi;
 
 use std::future::Future;
 
@@ -32,10 +33,17 @@ pub fn router() -> Router<ServerState> {
     handlers::routes().layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
+/// Every error answer: `{"error": {...}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ApiError,
+}
+
 /// An error as the API sends it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(skip)]
+    #[schema(ignore)]
     status: StatusCode,
     /// Stable, machine-readable: `unauthenticated`, `forbidden`, `not_found`, …
     code: &'static str,
@@ -91,8 +99,7 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
-        let body = serde_json::json!({ "error": self });
-        let mut res = (status, axum::Json(body)).into_response();
+        let mut res = (status, axum::Json(ErrorBody { error: self })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }

@@ -181,6 +181,20 @@ impl Config {
         Ok(config)
     }
 
+    /// Reads a configuration from TOML text over the defaults, with the same checks
+    /// as [`Config::load`] but no file or environment (tests and fuzzing use it).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for unknown keys, bad values and malformed TOML.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = Figment::from(Serialized::defaults(defaults()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| ConfigError(describe(&e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
             ferry_db::Dialect::from_url(url.expose_secret())
@@ -273,6 +287,33 @@ fn describe(err: &figment::Error) -> String {
 mod tests {
     use super::*;
     use figment::Jail;
+
+    #[test]
+    fn toml_text_is_a_configuration_or_a_clear_error() {
+        // The fuzz target's seeds parse; hostile text is refused with a message.
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/config");
+        for entry in std::fs::read_dir(seeds).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(Config::from_toml_str(&text).is_ok(), "{text}");
+        }
+        let config = Config::from_toml_str("[server]\npublic_url = \"https://ferry.example\"\n").unwrap();
+        assert!(config.secure_cookies());
+        for bad in [
+            "[server",
+            "surprise = 1",
+            "[server]\nlisten = \"not an address\"",
+            "[server]\npublic_url = \"ftp://x\"",
+            "[session]\nidle_minutes = 0",
+            "[session]\nidle_minutes = -5",
+            "[session]\nidle_minutes = 99999999999999999999",
+            "database_url = \"mysql://x\"",
+            "\u{0}",
+            "[[server]]",
+        ] {
+            let err = Config::from_toml_str(bad).unwrap_err();
+            assert!(!err.to_string().is_empty(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_give_a_sqlite_file_in_data() {

@@ -95,12 +95,14 @@ pub fn MigrationDetailPage() -> impl IntoView {
     let items_changed = Signal::derive(move || (refresh.get(), live_status.get()));
     // Outlives the reloads an action causes, so its answer stays on screen.
     let message = RwSignal::new(None::<Result<&'static str, AppError>>);
+    // So does an open confirmation: a pushed status that reloads the page keeps it.
+    let confirming = RwSignal::new(None::<Control>);
     view! {
         <Title text="Migration" />
         <nav class="crumbs" aria-label="Breadcrumb"><a href="/migrations">"Migrations"</a></nav>
         <Transition fallback=|| view! { <p class="muted">"Loading the migration…"</p> }>
             {move || job.get().map(|result| match result {
-                Ok(view) => view! { <Detail view progress refresh live message /> }.into_any(),
+                Ok(view) => view! { <Detail view progress refresh live message confirming /> }.into_any(),
                 Err(e) => view! {
                     <h1>"Migration"</h1>
                     <p class="form-error" role="alert">{e.to_string()}</p>
@@ -119,6 +121,7 @@ fn Detail(
     refresh: RwSignal<u32>,
     live: LiveChannel,
     message: RwSignal<Option<Result<&'static str, AppError>>>,
+    confirming: RwSignal<Option<Control>>,
 ) -> impl IntoView {
     let loaded = view.clone();
     let now = Memo::new(move |_| Now::of(&loaded, progress.get()));
@@ -138,7 +141,7 @@ fn Detail(
         </header>
         {view.error.clone().map(|e| view! { <p class="form-error" role="alert" data-testid="job-error">{e}</p> })}
         <ProgressPanel name=name.clone() now live />
-        <Controls view=view.clone() status refresh message />
+        <Controls view=view.clone() status refresh message confirming />
         <PlanPanel view=view.clone() />
         <RecentPanel now />
     }
@@ -306,10 +309,10 @@ fn Controls(
     status: Signal<JobStatus>,
     refresh: RwSignal<u32>,
     message: RwSignal<Option<Result<&'static str, AppError>>>,
+    confirming: RwSignal<Option<Control>>,
 ) -> impl IntoView {
     let id = view.id;
     let can_run = can_run_migrations();
-    let confirming = RwSignal::new(None::<Control>);
     let act = Action::new(move |control: &Control| {
         let control = *control;
         async move {
@@ -383,7 +386,8 @@ fn Controls(
             <Show when=move || !can_run()>
                 <p class="muted" data-testid="viewer-note">"You can watch this migration; running it needs the Operator role."</p>
             </Show>
-            <Show when=move || confirming.get().is_some()>
+            // A confirmation only stays while its action still applies.
+            <Show when=move || confirming.get().is_some_and(shown)>
                 <div class="confirm-box" role="group" aria-label="Confirm">
                     <p>{
                         let effect = rollback_effect.clone();

@@ -67,15 +67,17 @@ pub fn TokensCard() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="token-role">"It may"</label>
-                        <select id="token-role" name="role">
-                            <option value="viewer">"Read only (viewer)"</option>
-                            <Show when=move || my_role().allows(Role::Operator)>
-                                <option value="operator">"Run migrations (operator)"</option>
-                            </Show>
-                            <Show when=move || my_role() == Role::Admin>
-                                <option value="admin">"Everything (administrator)"</option>
-                            </Show>
-                        </select>
+                        <Transition fallback=|| view! { <select id="token-role" name="role"><option value="viewer">"Read only (viewer)"</option></select> }>
+                            <select id="token-role" name="role">
+                                <option value="viewer">"Read only (viewer)"</option>
+                                <Show when=move || my_role().allows(Role::Operator)>
+                                    <option value="operator">"Run migrations (operator)"</option>
+                                </Show>
+                                <Show when=move || my_role() == Role::Admin>
+                                    <option value="admin">"Everything (administrator)"</option>
+                                </Show>
+                            </select>
+                        </Transition>
                         <FieldError error field="role" />
                     </div>
                 </div>

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One document in a list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentSummary {
     /// Its UUID.
@@ -22,6 +23,7 @@ pub struct DocumentSummary {
 }
 
 /// One page of documents.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentPage {
     /// The documents, in id order (oldest first).
@@ -33,6 +35,7 @@ pub struct DocumentPage {
 }
 
 /// One copy of a document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CopyView {
     /// The provider holding it.
@@ -54,6 +57,7 @@ pub struct CopyView {
 }
 
 /// One document with all its copies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentDetail {
     /// Its UUID.

@@ -12,6 +12,7 @@ macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
@@ -187,6 +188,7 @@ impl ItemStatus {
 }
 
 /// Which source objects a migration takes. Every condition must hold.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FilterSpec {
@@ -229,6 +231,7 @@ pub fn folder_prefix(raw: &str) -> String {
 }
 
 /// Items and bytes per status: a job's progress, read from its items.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCounts {
     /// Items in the plan.
@@ -278,6 +281,7 @@ impl JobCounts {
 }
 
 /// The create-migration form (API and wizard).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobForm {
@@ -340,6 +344,7 @@ fn hundred() -> i64 {
 }
 
 /// A migration as lists and its detail page show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     /// Its id.
@@ -386,6 +391,7 @@ pub struct JobView {
 
 /// A rollback's progress: of the items a migration wrote, how many were undone,
 /// left alone (the destination changed since) or could not be undone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollbackCounts {
     /// Items to undo.
@@ -407,6 +413,7 @@ impl RollbackCounts {
 }
 
 /// What a migration's plan holds, by action, and how many copies were proven by hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanCounts {
     /// New on the destination.
@@ -426,6 +433,7 @@ pub struct PlanCounts {
 }
 
 /// Which items to show: by status, by part of the key, after a key (paging).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ItemQuery {
@@ -440,6 +448,7 @@ pub struct ItemQuery {
 }
 
 /// One page of items.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemPage {
     /// The items, in key order.
@@ -449,6 +458,7 @@ pub struct ItemPage {
 }
 
 /// One item as the detail page and the report show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
     /// Source key.

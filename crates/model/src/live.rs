@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Figures the dashboard reads from the database.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardCounts {
     /// Accounts, enabled or not.
@@ -32,6 +33,7 @@ pub struct DashboardCounts {
 }
 
 /// One failed item, for the dashboard.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentFailure {
     /// The migration.
@@ -46,6 +48,7 @@ pub struct RecentFailure {
 
 /// A message the server sends on `/ws`. Messages are hints: the page refetches the
 /// real state through a server function whenever it (re)connects.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
@@ -67,6 +70,7 @@ pub enum LiveMessage {
 }
 
 /// What a page asks of `/ws`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LiveRequest {

@@ -12,6 +12,7 @@ use crate::job::{JobCounts, JobStatus};
 pub const RATE_WINDOW_MS: i64 = 10_000;
 
 /// One finished item, for the "recent items" list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentItem {
     /// Source key.
@@ -23,6 +24,7 @@ pub struct RecentItem {
 }
 
 /// A snapshot of one migration's progress.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgressView {
     /// The migration.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// What kind of storage a provider is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
@@ -56,6 +57,7 @@ impl FromStr for ProviderKind {
 }
 
 /// Whether Ferry may read and write a provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderStatus {
@@ -113,6 +115,7 @@ impl FromStr for ProviderStatus {
 }
 
 /// The last health check's verdict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
@@ -160,6 +163,7 @@ impl FromStr for Health {
 }
 
 /// The SDK's own checksum behaviour for an S3 provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SdkChecksums {
@@ -171,6 +175,7 @@ pub enum SdkChecksums {
 }
 
 /// Where an S3 provider's bucket is; no secrets here.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
@@ -195,6 +200,7 @@ pub struct S3Settings {
 }
 
 /// Where a local provider's folder is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LocalSettings {
@@ -203,6 +209,7 @@ pub struct LocalSettings {
 }
 
 /// A provider's settings by kind; stored as JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ProviderSettings {
@@ -237,6 +244,7 @@ impl ProviderSettings {
 
 /// A provider as lists and forms show it. Secrets are never part of it: only
 /// whether they are set.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderView {
     /// Stable id.
@@ -271,6 +279,7 @@ pub struct ProviderView {
 
 /// The add/edit form exactly as typed. Every field is text so nothing typed is
 /// lost to a parse error; [`ProviderForm::validate`] turns it into settings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderForm {
@@ -315,6 +324,7 @@ impl fmt::Display for ProviderForm {
 }
 
 /// A problem with one field of a form, in words for the person filling it in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldProblem {
     /// The field's name (the form's `name` attribute).
@@ -351,6 +361,7 @@ pub struct ValidProvider {
 }
 
 /// Which endpoint addresses a provider may use.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EndpointPolicy {
     /// Allow link-local and cloud metadata addresses (off: they hand out cloud credentials).
@@ -682,6 +693,7 @@ pub fn check_endpoint(endpoint: &str, policy: EndpointPolicy) -> Result<(), Stri
 }
 
 /// What Test connection found.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestReport {
     /// Whether every step passed.
@@ -697,6 +709,7 @@ pub struct TestReport {
 }
 
 /// One step of a connection test.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestStep {
     /// What was tried: "List", "Write a probe object", …

@@ -10,6 +10,7 @@ use crate::Role;
 pub const TOKEN_PREFIX: &str = "fry_";
 
 /// An API token as its owner sees it: never the secret itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenView {
     /// Its id.
@@ -29,6 +30,7 @@ pub struct TokenView {
 }
 
 /// A token just made: the secret is shown this once and never again.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewToken {
     /// The token as stored.
@@ -56,6 +58,7 @@ pub fn validate_token_name(raw: &str) -> Result<String, &'static str> {
 }
 
 /// A sign-in lock in force: an account or an address that failed too often.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInLock {
     /// `account` or `address`.
@@ -69,6 +72,7 @@ pub struct SignInLock {
 }
 
 /// One entry of the audit log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Its id (ordered by time).
@@ -88,8 +92,10 @@ pub struct AuditEntry {
 }
 
 /// Which audit entries to show: every field narrows, none means everything.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// Part of the actor's name, any case.
     #[serde(default)]
@@ -123,6 +129,7 @@ impl AuditQuery {
 }
 
 /// A page of the audit log, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     /// The entries.

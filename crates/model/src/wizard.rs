@@ -26,6 +26,7 @@ pub fn parse_bytes(text: &str) -> Result<i64, String> {
 }
 
 /// The folders directly under a folder of a provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FolderList {
     /// The folder listed (`""` for the top).
@@ -39,6 +40,7 @@ pub struct FolderList {
 }
 
 /// One object of a preview's sample.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SampleObject {
     /// Key relative to the chosen folder.
@@ -48,6 +50,7 @@ pub struct SampleObject {
 }
 
 /// What the filters select from the source, as the wizard previews it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectionPreview {
     /// Objects listed.
@@ -63,6 +66,7 @@ pub struct SelectionPreview {
 }
 
 /// Request prices, in one currency, for an S3-style service.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTable {
@@ -117,6 +121,7 @@ impl PriceTable {
 }
 
 /// One line of a cost estimate.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostLine {
     /// What is paid for, in words.
@@ -130,6 +135,7 @@ pub struct CostLine {
 }
 
 /// The provider-side work a plan implies, for pricing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workload {
     /// Objects listed on the source.
@@ -215,6 +221,7 @@ pub fn estimate_seconds(
 }
 
 /// The review step's figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// Source objects listed.

@@ -132,9 +132,55 @@ impl TryFrom<String> for ObjectKey {
     }
 }
 
+/// The rules every accepted key keeps, checked on arbitrary text: refused, or
+/// relative, free of control characters and of `.`/`..`/empty segments, within
+/// the length limit, unchanged by validation, and only joined into keys that keep
+/// the same rules. The fuzz target (`fuzz/`) and a stable test both call this.
+///
+/// # Panics
+/// When a rule is broken: that is the bug the fuzzer looks for.
+#[doc(hidden)]
+pub fn check_key_properties(text: &str) {
+    let Ok(key) = ObjectKey::new(text) else { return };
+    let s = key.as_str();
+    assert_eq!(s, text, "validation never rewrites a key");
+    assert!(s.len() <= MAX_KEY_BYTES && !s.starts_with('/') && !s.chars().any(char::is_control));
+    assert!(key.segments().all(|seg| !seg.is_empty() && seg != "." && seg != ".."), "{s:?}");
+    assert_eq!(ObjectKey::new(s).as_ref(), Ok(&key), "validation is stable");
+    for tail in ["x", "../x", "/x", "./x", "a/b"] {
+        if let Ok(joined) = key.join(tail) {
+            assert!(joined.segments().all(|seg| seg != ".." && seg != "."), "{joined:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_text_never_breaks_the_key_rules() {
+        // The fuzz target's property over 200,000 strings from an alphabet rich in
+        // the characters that matter, with a fixed seed so a failure repeats.
+        const PIECES: [&str; 14] =
+            ["/", ".", "..", "a", "é", "\u{0}", "\n", "\\", " ", "%2e", "日", "\u{7f}", "\u{202e}", "x"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut accepted = 0;
+        for _ in 0..200_000 {
+            let len = usize::try_from(next() % 12).unwrap_or(0);
+            let text: String = (0..len).map(|_| PIECES[usize::try_from(next() % 14).unwrap_or(0)]).collect();
+            check_key_properties(&text);
+            accepted += usize::from(ObjectKey::new(text).is_ok());
+        }
+        assert!(accepted > 1_000, "the generator reaches valid keys too ({accepted})");
+        check_key_properties(&"k".repeat(2_000));
+    }
 
     #[test]
     fn ordinary_keys_pass() {

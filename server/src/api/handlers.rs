@@ -14,11 +14,18 @@ use ferry_model::security::AuditQuery;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ApiCaller, ApiError, Body, PathOf, QueryOf, json, run};
+use ferry_model::catalog::{DocumentDetail, DocumentPage};
+use ferry_model::job::JobView;
+use ferry_model::provider::{ProviderView, TestReport};
+use ferry_model::security::AuditPage;
+use ferry_model::wizard::Estimate;
+
+use super::{ApiCaller, ApiError, Body, ErrorBody, PathOf, QueryOf, json, run};
 use crate::state::ServerState;
 
 pub(super) fn routes() -> Router<ServerState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(super::openapi::handler))
         .route("/api/v1/me", get(me))
         .route("/api/v1/providers", get(list_providers).post(create_provider))
         .route("/api/v1/providers/test", post(test_provider_form))
@@ -40,28 +47,38 @@ pub(super) fn routes() -> Router<ServerState> {
 
 type Answer = Result<Response, ApiError>;
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no such API call.")
+pub(super) async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such API call; /api/v1/openapi.json lists them.",
+    )
 }
 
 /// Who the token acts for.
-#[derive(Debug, Serialize)]
-pub(super) struct Me {
+#[derive(utoipa::ToSchema, Debug, Serialize)]
+pub struct Me {
     username: String,
     role: Role,
     token: Option<String>,
 }
 
-async fn me(ApiCaller(caller): ApiCaller) -> Answer {
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, description = "Who the token acts for", body = Me), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn me(ApiCaller(caller): ApiCaller) -> Answer {
     let me = Me { username: caller.user.username, role: caller.user.role, token: caller.token };
     Ok(json(StatusCode::OK, &me))
 }
 
-async fn list_providers(State(s): State<ServerState>, ApiCaller(c): ApiCaller) -> Answer {
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/providers", tag = "providers", responses((status = 200, description = "Every provider (secrets never included)", body = Vec<ProviderView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn list_providers(State(s): State<ServerState>, ApiCaller(c): ApiCaller) -> Answer {
     Ok(json(StatusCode::OK, &run(&s, c, providers::list).await?))
 }
 
-async fn get_provider(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/providers/{id}", tag = "providers", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "One provider", body = ProviderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn get_provider(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -69,7 +86,9 @@ async fn get_provider(
     Ok(json(StatusCode::OK, &run(&s, c, || providers::get(id)).await?))
 }
 
-async fn create_provider(
+/// Needs the Operator role or above.
+#[utoipa::path(post, path = "/api/v1/providers", tag = "providers", request_body = ProviderForm, responses((status = 201, description = "Created", body = ProviderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn create_provider(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     Body(form): Body<ProviderForm>,
@@ -84,7 +103,9 @@ async fn create_provider(
     Ok(json(StatusCode::CREATED, &run(&s, c, || providers::save(form)).await?))
 }
 
-async fn update_provider(
+/// Needs the Operator role or above.
+#[utoipa::path(put, path = "/api/v1/providers/{id}", tag = "providers", params(("id" = Uuid, Path, description = "Its id")), request_body = ProviderForm, responses((status = 200, description = "Changed (an empty secret keeps the stored one)", body = ProviderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn update_provider(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -101,7 +122,9 @@ async fn update_provider(
     Ok(json(StatusCode::OK, &run(&s, c, || providers::save(form)).await?))
 }
 
-async fn delete_provider(
+/// Needs the Admin role or above.
+#[utoipa::path(delete, path = "/api/v1/providers/{id}", tag = "providers", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Deleted"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn delete_provider(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -110,7 +133,9 @@ async fn delete_provider(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn test_provider(
+/// Any role.
+#[utoipa::path(post, path = "/api/v1/providers/{id}/test", tag = "providers", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "Health after a fresh check", body = ProviderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn test_provider(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -118,7 +143,9 @@ async fn test_provider(
     Ok(json(StatusCode::OK, &run(&s, c, || providers::check_now(id)).await?))
 }
 
-async fn test_provider_form(
+/// Needs the Operator role or above.
+#[utoipa::path(post, path = "/api/v1/providers/test", tag = "providers", request_body = ProviderForm, responses((status = 200, description = "Connection test of unsaved settings", body = TestReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn test_provider_form(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     Body(form): Body<ProviderForm>,
@@ -126,11 +153,15 @@ async fn test_provider_form(
     Ok(json(StatusCode::OK, &run(&s, c, || providers::test(form)).await?))
 }
 
-async fn list_migrations(State(s): State<ServerState>, ApiCaller(c): ApiCaller) -> Answer {
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/migrations", tag = "migrations", responses((status = 200, description = "Every migration, running ones first", body = Vec<JobView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn list_migrations(State(s): State<ServerState>, ApiCaller(c): ApiCaller) -> Answer {
     Ok(json(StatusCode::OK, &run(&s, c, migrations::list).await?))
 }
 
-async fn get_migration(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/migrations/{id}", tag = "migrations", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "One migration with its counters", body = JobView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn get_migration(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -138,7 +169,9 @@ async fn get_migration(
     Ok(json(StatusCode::OK, &run(&s, c, || migrations::get(id)).await?))
 }
 
-async fn create_migration(
+/// Needs the Operator role or above.
+#[utoipa::path(post, path = "/api/v1/migrations", tag = "migrations", request_body = JobForm, responses((status = 201, description = "Created (not started)", body = JobView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn create_migration(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     Body(form): Body<JobForm>,
@@ -146,7 +179,9 @@ async fn create_migration(
     Ok(json(StatusCode::CREATED, &run(&s, c, || migrations::create(form)).await?))
 }
 
-async fn plan_migration(
+/// Needs the Operator role or above.
+#[utoipa::path(post, path = "/api/v1/migrations/plan", tag = "migrations", request_body = JobForm, responses((status = 200, description = "Dry-run plan with time and cost estimates; stores nothing", body = Estimate), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn plan_migration(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     Body(form): Body<JobForm>,
@@ -155,14 +190,16 @@ async fn plan_migration(
 }
 
 /// Optional body of `retry`: only these source keys (all failed items when absent).
-#[derive(Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RetryBody {
+pub struct RetryBody {
     #[serde(default)]
     keys: Option<Vec<String>>,
 }
 
-async fn act_on_migration(
+/// Needs the Operator role or above.
+#[utoipa::path(post, path = "/api/v1/migrations/{id}/{action}", tag = "migrations", params(("id" = Uuid, Path, description = "The migration"), ("action" = String, Path, description = "start, pause, resume, cancel, retry or rollback")), request_body = RetryBody, responses((status = 200, description = "The migration after the action", body = JobView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn act_on_migration(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf((id, action)): PathOf<(Uuid, String)>,
@@ -191,13 +228,15 @@ async fn act_on_migration(
 }
 
 /// Body of `bandwidth`.
-#[derive(Debug, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct BandwidthBody {
+pub struct BandwidthBody {
     bytes_per_second: Option<i64>,
 }
 
-async fn set_bandwidth(
+/// Needs the Operator role or above.
+#[utoipa::path(put, path = "/api/v1/migrations/{id}/bandwidth", tag = "migrations", params(("id" = Uuid, Path, description = "Its id")), request_body = BandwidthBody, responses((status = 200, description = "The migration with its new limit", body = JobView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn set_bandwidth(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -217,14 +256,16 @@ pub(super) struct ItemsQuery {
 }
 
 /// A page of items and the cursor for the next one.
-#[derive(Debug, Serialize)]
-pub(super) struct ItemsPage {
+#[derive(utoipa::ToSchema, Debug, Serialize)]
+pub struct ItemsPage {
     items: Vec<ItemView>,
     /// Pass as `after` for the next page; absent on the last page.
     next: Option<String>,
 }
 
-async fn migration_items(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/migrations/{id}/items", tag = "migrations", params(("id" = Uuid, Path, description = "The migration"), ("status" = Option<ItemStatus>, Query, description = "Only items in this status"), ("search" = Option<String>, Query, description = "Part of the source key, any case"), ("after" = Option<String>, Query, description = "The previous page's `next`"), ("limit" = Option<i64>, Query, description = "1 to 1000, 100 when absent")), responses((status = 200, description = "A page of items in key order", body = ItemsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn migration_items(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -239,7 +280,9 @@ async fn migration_items(
     Ok(json(StatusCode::OK, &ItemsPage { items: page.items, next }))
 }
 
-async fn migration_report(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/migrations/{id}/report.csv", tag = "migrations", params(("id" = Uuid, Path, description = "The migration"), ("plan" = Option<bool>, Query, description = "The plan instead of the results")), responses((status = 200, description = "Every item as CSV (or the plan with plan=true)", content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn migration_report(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -266,7 +309,9 @@ pub(super) struct DocumentsQuery {
     limit: Option<i64>,
 }
 
-async fn list_documents(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", params(("search" = Option<String>, Query, description = "Part of a title or key"), ("after" = Option<Uuid>, Query, description = "The last id of the previous page"), ("limit" = Option<i64>, Query, description = "1 to 500, 50 when absent")), responses((status = 200, description = "A page of the catalog", body = DocumentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn list_documents(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     QueryOf(q): QueryOf<DocumentsQuery>,
@@ -277,7 +322,9 @@ async fn list_documents(
     Ok(json(StatusCode::OK, &run(&s, c, || catalog::list(q.search, q.after, q.limit)).await?))
 }
 
-async fn get_document(
+/// Any role.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "A document with its copies", body = DocumentDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn get_document(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     PathOf(id): PathOf<Uuid>,
@@ -285,7 +332,9 @@ async fn get_document(
     Ok(json(StatusCode::OK, &run(&s, c, || catalog::get(id)).await?))
 }
 
-async fn audit_log(
+/// Needs the Admin role or above.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, description = "A page of the audit log, newest first", body = AuditPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("token" = [])))]
+pub(super) async fn audit_log(
     State(s): State<ServerState>,
     ApiCaller(c): ApiCaller,
     QueryOf(q): QueryOf<AuditQuery>,

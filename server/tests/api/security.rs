@@ -391,6 +391,32 @@ pub async fn story(ferry: &Ferry) {
         seen.json(get(&format!("/api/v1/documents/{doc}"), &viewer_secret).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
 
+    // The OpenAPI document describes every call, its token and its errors.
+    let (status, doc) = seen.json(reqwest::get(url("/api/v1/openapi.json")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    for path in [
+        "/api/v1/me",
+        "/api/v1/providers",
+        "/api/v1/providers/{id}",
+        "/api/v1/providers/{id}/test",
+        "/api/v1/migrations",
+        "/api/v1/migrations/plan",
+        "/api/v1/migrations/{id}/{action}",
+        "/api/v1/migrations/{id}/items",
+        "/api/v1/migrations/{id}/report.csv",
+        "/api/v1/documents/{id}",
+        "/api/v1/audit",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
+    for schema in ["JobForm", "JobView", "ProviderForm", "ItemView", "ErrorBody", "DocumentDetail"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} in the document");
+    }
+    let job_form = &doc["components"]["schemas"]["JobForm"]["properties"];
+    assert!(job_form["strategy"].is_object() && job_form["bandwidth_limit"].is_object(), "{job_form}");
+
     // Revoked tokens stop at once.
     let token_id = made["token"]["id"].as_str().unwrap().to_owned();
     let (status, _) = post_form(&admin, ferry, "/api/tokens/revoke", &[("id", &token_id)]).await;
