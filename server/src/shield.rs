@@ -105,4 +105,15 @@ mod tests {
         assert!(!may_change_state(&Method::DELETE, "/api/login", &other, None));
         assert!(!may_change_state(&Method::POST, "/api/login", &headers(&[]), None));
     }
+
+    #[test]
+    fn no_server_function_answers_get() {
+        // GET never changes state: every server function takes POST, so the
+        // cross-site check above sees every one of them.
+        let registered: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+        assert!(registered.len() >= 40, "all server functions are registered: {}", registered.len());
+        for (path, method) in registered {
+            assert_eq!(method, Method::POST, "{path}");
+        }
+    }
 }
