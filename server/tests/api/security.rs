@@ -60,13 +60,13 @@ pub async fn story(ferry: &Ferry) {
         }
         admin.post(url("/api/tokens/create")).form(&form).send()
     };
-    let (status, made) = seen.json(make.clone()("ci deploy", None).await.unwrap()).await;
+    let (status, made) = seen.json(make("ci deploy", None).await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{made}");
     let secret = made["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("fry_") && secret.len() == 68, "{secret}");
-    let (_, viewer_made) = seen.json(make.clone()("read only", Some("viewer")).await.unwrap()).await;
+    let (_, viewer_made) = seen.json(make("read only", Some("viewer")).await.unwrap()).await;
     let viewer_secret = viewer_made["secret"].as_str().unwrap().to_owned();
-    let (status, body) = seen.text(make.clone()("", None).await.unwrap()).await;
+    let (status, body) = seen.text(make("", None).await.unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, listed) = seen.text(admin.post(url("/api/tokens/list")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
