@@ -32,8 +32,12 @@ struct Ferry {
 }
 
 async fn start(database_url: Option<String>) -> Ferry {
+    start_with(Overrides { database_url, ..Overrides::default() }).await
+}
+
+async fn start_with(overrides: Overrides) -> Ferry {
     let dir = tempfile::tempdir().unwrap();
-    let overrides = Overrides { data_dir: Some(dir.path().to_owned()), database_url, ..Overrides::default() };
+    let overrides = Overrides { data_dir: Some(dir.path().to_owned()), ..overrides };
     let config = Config::load(None, &overrides).unwrap();
     let store = ferry_server::open_store(&config).await.unwrap();
     let sealer = ferry_server::open_sealer(&config, store.as_ref()).await.unwrap();
@@ -1057,4 +1061,20 @@ async fn postgres_security_story() {
     let sep = if base.contains('?') { '&' } else { '?' };
     security::story(&start(Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))).await).await;
     sqlx::query(&format!("drop schema {schema} cascade")).execute(&admin).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_public_https_url_brings_hsts_and_is_the_only_origin_accepted() {
+    let public = "https://ferry.example";
+    let ferry = start_with(Overrides { public_url: Some(public.to_owned()), ..Overrides::default() }).await;
+    let c = reqwest::Client::new();
+    let res = c.get(format!("{}/healthz", ferry.base)).send().await.unwrap();
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    let login = |origin: String| {
+        c.post(format!("{}/api/login", ferry.base)).header(ORIGIN, origin).form(&[("username", "x")]).send()
+    };
+    // The address it was reached at is not its public origin: refused.
+    assert_eq!(login(ferry.base.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    // The public origin passes the check (and meets the form's own validation).
+    assert_eq!(login(public.to_owned()).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

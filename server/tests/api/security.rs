@@ -326,6 +326,76 @@ pub async fn story(ferry: &Ferry) {
         assert_eq!(body["error"]["code"].as_str(), Some(code), "{what}: {body}");
         assert!(!body["error"]["message"].as_str().unwrap_or_default().is_empty(), "{what}: a message");
     }
+    // The console's server functions, sent the same kinds of input by a signed-in admin.
+    let server_fn = |path: &str| admin.post(url(path));
+    let fn_cases: Vec<(&str, reqwest::RequestBuilder, StatusCode)> = vec![
+        (
+            "malformed JSON",
+            server_fn("/api/migrations/create").header(CONTENT_TYPE, json_type).body("{\"form\": "),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "unknown field",
+            server_fn("/api/migrations/create").json(&json!({ "form": job(json!({ "sudo": true })) })),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong type",
+            server_fn("/api/migrations/create").json(&json!({ "form": job(json!({ "concurrency": [] })) })),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "negative concurrency",
+            server_fn("/api/migrations/create").json(&json!({ "form": job(json!({ "concurrency": -1 })) })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "huge bandwidth",
+            server_fn("/api/migrations/bandwidth").form(&[
+                ("id", missing.to_string().as_str()),
+                ("bytes_per_second", "99999999999999999999999"),
+            ]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "invalid cron",
+            server_fn("/api/migrations/create")
+                .json(&json!({ "form": job(json!({ "schedule": "cron: 61 * * * *" })) })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "prefix with ..",
+            server_fn("/api/migrations/create")
+                .json(&json!({ "form": job(json!({ "dest_prefix": "a/../../b" })) })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "name with NUL",
+            server_fn("/api/providers/save")
+                .json(&json!({ "form": { "name": "a\u{0}b", "kind": "local", "root": "/tmp" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "id that is not a UUID",
+            server_fn("/api/migrations/get").form(&[("id", "../../etc")]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "migration that does not exist",
+            server_fn("/api/migrations/start").form(&[("id", missing.to_string().as_str())]),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "token for a role above one's own",
+            server_fn("/api/tokens/create").form(&[("name", "x"), ("role", "superuser")]),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (what, request, status) in fn_cases {
+        let (got, body) = seen.text(request.send().await.unwrap()).await;
+        assert_eq!(got, status, "server function, {what}: {body}");
+        assert!(!body.is_empty() && !body.contains("panicked"), "{what}: {body}");
+    }
     assert_eq!(ferry.store.list_providers().await.unwrap().len(), providers_before, "no provider changed");
     assert_eq!(ferry.store.list_jobs().await.unwrap().len(), jobs_before, "no migration was created");
 
