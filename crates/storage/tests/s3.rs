@@ -172,3 +172,56 @@ async fn uploads_a_crash_left_open_are_aborted() {
     assert_eq!(p.clean_interrupted(std::time::Duration::ZERO).await.unwrap(), 1);
     assert!(p.unfinished_uploads().await.unwrap().is_empty());
 }
+
+/// A server that answers every request with a redirect to `target`, counting them.
+async fn redirecting_server(target: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let target = target.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = socket.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}/bucket/key\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    // Where a redirect would lead (standing in for a metadata address): it must never be reached.
+    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_url = format!("http://{}", target.local_addr().unwrap());
+    let reached = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = reached.clone();
+    tokio::spawn(async move {
+        while target.accept().await.is_ok() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let (endpoint, asked) = redirecting_server(target_url).await;
+    let mut config = S3Config::new(Some(endpoint), "bucket", "AKIAREDIRECT", "redirect-secret");
+    config.path_style = true;
+    let provider = S3Provider::connect(config).await.unwrap();
+    let key = ObjectKey::new("key").unwrap();
+    assert!(provider.head(&key).await.is_err(), "a redirect is an error, not an answer");
+    assert!(provider.get(&key, GetOptions::default()).await.is_err());
+    let listed = provider.list(&ObjectKey::root(), ferry_storage::ListOptions::default()).next().await;
+    assert!(listed.is_some_and(|r| r.is_err()));
+    assert!(asked.load(std::sync::atomic::Ordering::SeqCst) >= 3, "the endpoint was asked");
+    assert_eq!(
+        reached.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect target was never contacted"
+    );
+}
