@@ -320,6 +320,28 @@ pub async fn story(ferry: &Ferry) {
             "forbidden",
         ),
     ];
+    let metadata = |endpoint: &str| {
+        let mut form = s3.clone();
+        form["name"] = json!(format!("Metadata {endpoint}"));
+        form["endpoint"] = json!(endpoint);
+        post("/api/v1/providers", &secret).json(&form)
+    };
+    let mut cases = cases;
+    for endpoint in [
+        "http://169.254.169.254",
+        "http://0xA9FEA9FE",
+        "http://2852039166",
+        "http://[::ffff:169.254.169.254]",
+        "http://[fd00:ec2::254]",
+        "http://metadata.google.internal",
+    ] {
+        cases.push((
+            "a cloud metadata endpoint",
+            metadata(endpoint),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ));
+    }
     for (what, request, status, code) in cases {
         let (got, body) = seen.json(request.send().await.unwrap()).await;
         assert_eq!(got, status, "{what}: {body}");
