@@ -95,7 +95,9 @@ pub trait SecurityStore: Send + Sync {
     async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
 }
 
-/// Expands to `impl SecurityStore for $store` for a store with `pool` and `writer()`.
+/// Expands to `impl SecurityStore for $store` for a store with `pool` and `writer()`;
+/// it uses the helpers `shared_store!` defines in the same module (`like_pattern`,
+/// `parse_role`).
 macro_rules! security_store {
     ($store:ty, $row:ty) => {
         #[async_trait::async_trait]
@@ -228,13 +230,7 @@ macro_rules! security_store {
                 &self,
                 query: &ferry_model::security::AuditQuery,
             ) -> $crate::Result<Vec<$crate::AuditEvent>> {
-                let contains = |s: &Option<String>| {
-                    s.as_deref().filter(|s| !s.is_empty()).map(|s| {
-                        let escaped =
-                            s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                        format!("%{escaped}%")
-                    })
-                };
+                // An action ending in `.` is a family (`provider.`); otherwise the exact action.
                 let action = query.action.as_deref().filter(|a| !a.is_empty()).map(|a| {
                     let escaped = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                     if a.ends_with('.') { format!("{escaped}%") } else { escaped }
@@ -251,9 +247,9 @@ macro_rules! security_store {
                      order by audit_event_id desc
                      limit $7",
                 )
-                .bind(contains(&query.actor))
+                .bind(like_pattern(query.actor.as_deref()))
                 .bind(action)
-                .bind(contains(&query.text))
+                .bind(like_pattern(query.text.as_deref()))
                 .bind(query.since)
                 .bind(query.until)
                 .bind(query.before)
