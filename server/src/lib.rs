@@ -268,6 +268,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         tokio::spawn(app::ssr::providers::health_loop(
             store.clone(),
             sealer.clone(),
+            config.endpoint_policy(),
             Duration::from_secs(config.providers.health_interval_secs),
         ))
     });

@@ -455,7 +455,15 @@ async fn providers(ferry: &Ferry, viewer: &reqwest::Client) {
     assert!(!format!("{report:?}").contains(CANARY));
 
     // The health check records both verdicts.
-    assert_eq!(app::ssr::providers::check_health_once(ferry.store.as_ref(), &ferry.sealer).await, 2);
+    assert_eq!(
+        app::ssr::providers::check_health_once(
+            ferry.store.as_ref(),
+            &ferry.sealer,
+            ferry.app.settings.endpoint_policy
+        )
+        .await,
+        2
+    );
     let health: Vec<_> =
         ferry.store.list_providers().await.unwrap().into_iter().map(|p| (p.name, p.health)).collect();
     assert!(health.contains(&("Disk".to_owned(), Health::Healthy)), "{health:?}");

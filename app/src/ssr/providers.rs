@@ -390,7 +390,7 @@ pub async fn test(form: ProviderForm) -> Result<TestReport, AppError> {
     require(Role::Operator).await?;
     let state = state()?;
     let (_, valid, secrets, _) = prepare(&state, &form).await?;
-    Ok(run_test(&valid.settings, &secrets, valid.status.writable()).await)
+    Ok(run_test(&valid.settings, &secrets, valid.status.writable(), state.settings.endpoint_policy).await)
 }
 
 /// Opens a registered provider for the engine; a disabled one is refused.
@@ -405,20 +405,24 @@ pub async fn open(state: &AppState, id: Uuid) -> Result<Arc<dyn Provider>, AppEr
     }
     let settings = settings_of(&record)?;
     let secrets = open_secrets(&state.sealer, &record)?;
-    connect(&settings, &secrets).await.map_err(|e| {
+    connect(&settings, &secrets, state.settings.endpoint_policy).await.map_err(|e| {
         AppError::Conflict(format!("“{}” cannot be opened: {}", record.name, explain(&settings, &e)))
     })
 }
 
 /// Builds the storage provider a registry entry describes.
-async fn connect(settings: &ProviderSettings, secrets: &Secrets) -> Result<Arc<dyn Provider>, ProviderError> {
+async fn connect(
+    settings: &ProviderSettings,
+    secrets: &Secrets,
+    policy: EndpointPolicy,
+) -> Result<Arc<dyn Provider>, ProviderError> {
     match settings {
         ProviderSettings::Local(local) => Ok(Arc::new(LocalProvider::new(&local.root)?)),
-        ProviderSettings::S3(s3) => Ok(Arc::new(S3Provider::connect(s3_config(s3, secrets)).await?)),
+        ProviderSettings::S3(s3) => Ok(Arc::new(S3Provider::connect(s3_config(s3, secrets, policy)).await?)),
     }
 }
 
-fn s3_config(s3: &S3Settings, secrets: &Secrets) -> S3Config {
+fn s3_config(s3: &S3Settings, secrets: &Secrets, policy: EndpointPolicy) -> S3Config {
     let endpoint = (!s3.endpoint.is_empty()).then(|| s3.endpoint.clone());
     let mut config = S3Config::new(
         endpoint,
@@ -436,6 +440,8 @@ fn s3_config(s3: &S3Settings, secrets: &Secrets) -> S3Config {
     };
     config.connect_timeout = Duration::from_secs(5);
     config.read_timeout = Duration::from_secs(15);
+    // Checked again at every connection: a name may resolve elsewhere than when saved.
+    config.address_guard = Some(Arc::new(move |ip| policy.refuses_ip(ip)));
     config
 }
 
@@ -496,7 +502,12 @@ async fn timed<T>(step: impl Future<Output = Result<T, ProviderError>>) -> (Resu
 
 /// Runs the connection test: connect, list one key and, when writable, write,
 /// read back (SHA-256 compared) and delete a probe object.
-async fn run_test(settings: &ProviderSettings, secrets: &Secrets, writable: bool) -> TestReport {
+async fn run_test(
+    settings: &ProviderSettings,
+    secrets: &Secrets,
+    writable: bool,
+    policy: EndpointPolicy,
+) -> TestReport {
     let started = Instant::now();
     let mut report =
         TestReport { ok: false, steps: Vec::new(), capabilities: Vec::new(), total_ms: 0, problem: None };
@@ -519,10 +530,10 @@ async fn run_test(settings: &ProviderSettings, secrets: &Secrets, writable: bool
             ProviderSettings::S3(s3) => {
                 // Listing, the next step, reaches the bucket: its errors carry the
                 // service's reason, which a HEAD request's empty body cannot.
-                let provider = S3Provider::connect(s3_config(s3, secrets)).await?;
+                let provider = S3Provider::connect(s3_config(s3, secrets, policy)).await?;
                 Ok(Arc::new(provider) as Arc<dyn Provider>)
             }
-            ProviderSettings::Local(_) => connect(settings, secrets).await,
+            ProviderSettings::Local(_) => connect(settings, secrets, policy).await,
         }
     })
     .await;
@@ -678,7 +689,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 
 /// Checks every provider that is not disabled once: connect and list one key.
 /// Returns how many were checked.
-pub async fn check_health_once(store: &dyn Store, sealer: &Sealer) -> usize {
+pub async fn check_health_once(store: &dyn Store, sealer: &Sealer, policy: EndpointPolicy) -> usize {
     let records = match store.list_providers().await {
         Ok(records) => records,
         Err(e) => {
@@ -693,7 +704,7 @@ pub async fn check_health_once(store: &dyn Store, sealer: &Sealer) -> usize {
             _ => continue,
         };
         let (result, millis) = timed(async {
-            let provider = connect(&settings, &secrets).await?;
+            let provider = connect(&settings, &secrets, policy).await?;
             let mut stream = provider.list(&ObjectKey::root(), ListOptions::default());
             match stream.next().await {
                 Some(Err(e)) => Err(e),
@@ -718,12 +729,17 @@ pub async fn check_health_once(store: &dyn Store, sealer: &Sealer) -> usize {
 }
 
 /// Runs [`check_health_once`] now and then every `interval`, until the process ends.
-pub async fn health_loop(store: Arc<dyn Store>, sealer: Arc<Sealer>, interval: Duration) {
+pub async fn health_loop(
+    store: Arc<dyn Store>,
+    sealer: Arc<Sealer>,
+    policy: EndpointPolicy,
+    interval: Duration,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        check_health_once(store.as_ref(), &sealer).await;
+        check_health_once(store.as_ref(), &sealer, policy).await;
     }
 }
 
@@ -737,7 +753,7 @@ pub async fn check_now(id: Uuid) -> Result<ProviderView, AppError> {
     let record = state.store.provider_by_id(id).await.map_err(not_found)?;
     let settings = settings_of(&record)?;
     let secrets = open_secrets(&state.sealer, &record)?;
-    let report = run_test(&settings, &secrets, false).await;
+    let report = run_test(&settings, &secrets, false, state.settings.endpoint_policy).await;
     let (health, message) = if report.ok {
         (Health::Healthy, format!("Listed in {} ms", report.total_ms))
     } else {

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use futures::stream::{self, StreamExt};
 
-pub use config::{ChecksumBehaviour, S3Config};
+pub use config::{AddressGuard, ChecksumBehaviour, S3Config};
 use errors::map_sdk_error;
 
 use crate::{

@@ -225,3 +225,33 @@ async fn redirects_are_never_followed() {
         "the redirect target was never contacted"
     );
 }
+
+#[tokio::test]
+async fn a_name_resolving_to_a_refused_address_is_never_connected_to() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let open = |guard: ferry_storage::s3::AddressGuard| async move {
+        // A name, not an address: the guard sees what it resolves to at connect time.
+        let mut config =
+            S3Config::new(Some(format!("http://localhost:{port}")), "bucket", "AKIAGUARD", "guard-secret");
+        config.connect_timeout = std::time::Duration::from_secs(2);
+        config.read_timeout = std::time::Duration::from_secs(2);
+        config.address_guard = Some(guard);
+        S3Provider::connect(config).await.unwrap()
+    };
+    let refusing =
+        open(std::sync::Arc::new(|ip: std::net::IpAddr| ip.is_loopback().then_some("loopback refused")))
+            .await;
+    let err = refusing.head(&ObjectKey::new("key").unwrap()).await.unwrap_err();
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected: {err}");
+    let allowing = open(std::sync::Arc::new(|_| None)).await;
+    let _ = allowing.head(&ObjectKey::new("key").unwrap()).await;
+    assert!(connections.load(std::sync::atomic::Ordering::SeqCst) > 0, "the same name connects when allowed");
+}

@@ -9,6 +9,7 @@ use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
 use crate::{ErrorKind, ProviderError, Result};
 
@@ -62,6 +63,48 @@ pub struct S3Config {
     pub max_key_bytes: usize,
     /// The server stores object tags (AWS, MinIO, Ceph; not every small server).
     pub tags: bool,
+    /// Checked on every address the endpoint's name resolves to, each time a
+    /// connection is made: a refused address is never connected to, so a name that
+    /// starts resolving to a cloud metadata address later is still refused.
+    pub address_guard: Option<AddressGuard>,
+}
+
+/// Says why an address may not be connected to, if it may not.
+pub type AddressGuard = std::sync::Arc<dyn Fn(std::net::IpAddr) -> Option<&'static str> + Send + Sync>;
+
+/// Resolves names with the system resolver and drops the addresses the guard refuses.
+#[derive(Clone)]
+struct GuardedResolver(AddressGuard);
+
+impl fmt::Debug for GuardedResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GuardedResolver")
+    }
+}
+
+impl ResolveDns for GuardedResolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        DnsFuture::new(async move {
+            let found = tokio::net::lookup_host((name, 0)).await.map_err(ResolveDnsError::new)?;
+            let mut refused = None;
+            let allowed: Vec<std::net::IpAddr> = found
+                .map(|a| a.ip())
+                .filter(|ip| match (self.0)(*ip) {
+                    Some(why) => {
+                        refused = Some(why);
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
+            match (allowed.is_empty(), refused) {
+                (true, Some(why)) => {
+                    Err(ResolveDnsError::new(format!("{name} resolves to a refused address: {why}")))
+                }
+                _ => Ok(allowed),
+            }
+        })
+    }
 }
 
 impl fmt::Debug for S3Config {
@@ -107,6 +150,7 @@ impl S3Config {
             conditional_writes: false,
             max_key_bytes: 1024,
             tags: true,
+            address_guard: None,
         }
     }
 
@@ -148,9 +192,12 @@ impl S3Config {
     /// # Errors
     /// `InvalidConfig` for unusable settings.
     pub fn sdk_config(&self) -> Result<aws_sdk_s3::Config> {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
-            .build_https();
+        let builder = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
+        let http = match &self.address_guard {
+            Some(guard) => builder.build_with_resolver(GuardedResolver(guard.clone())),
+            None => builder.build_https(),
+        };
         let (request, response) = match self.checksums {
             ChecksumBehaviour::WhenRequired => {
                 (RequestChecksumCalculation::WhenRequired, ResponseChecksumValidation::WhenRequired)
