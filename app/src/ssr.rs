@@ -141,9 +141,16 @@ impl Actor<'_> {
 /// The state, from the server function's context.
 ///
 /// # Errors
-/// [`AppError::Internal`] when the server was wired without it (a programming error).
+/// [`AppError::Unavailable`] when called outside a request's context (a page
+/// abandoned while loading).
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| internal("the application state is missing from the context"))
+    use_context::<AppState>().ok_or_else(|| {
+        // A page's data loader can outlive its render when the browser leaves
+        // mid-page: its owner (and so the context) is gone and nobody waits for the
+        // answer. Every request path provides the state, so this is that case.
+        tracing::debug!("a loader ran after its page was abandoned; nothing to do");
+        AppError::Unavailable
+    })
 }
 
 /// The caller's session.
