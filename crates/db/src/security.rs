@@ -97,7 +97,7 @@ pub trait SecurityStore: Send + Sync {
 
 /// Expands to `impl SecurityStore for $store` for a store with `pool` and `writer()`;
 /// it uses the helpers `shared_store!` defines in the same module (`like_pattern`,
-/// `parse_role`).
+/// `parse_role`, `audit_from_row`).
 macro_rules! security_store {
     ($store:ty, $row:ty) => {
         #[async_trait::async_trait]
@@ -256,20 +256,7 @@ macro_rules! security_store {
                 .bind(query.page_size() + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok($crate::AuditEvent {
-                            id: sqlx::Row::try_get(row, "audit_event_id")?,
-                            occurred_at: sqlx::Row::try_get(row, "occurred_at")?,
-                            actor_user_id: sqlx::Row::try_get(row, "actor_user_id")?,
-                            actor_name: sqlx::Row::try_get(row, "actor_name")?,
-                            source_addr: sqlx::Row::try_get(row, "source_addr")?,
-                            action: sqlx::Row::try_get(row, "action")?,
-                            target: sqlx::Row::try_get(row, "target")?,
-                            detail: sqlx::Row::try_get(row, "detail")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(audit_from_row).collect()
             }
         }
 

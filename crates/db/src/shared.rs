@@ -256,20 +256,7 @@ macro_rules! shared_store {
                     .bind(limit.clamp(0, 10_000))
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok($crate::AuditEvent {
-                            id: sqlx::Row::try_get(row, "audit_event_id")?,
-                            occurred_at: sqlx::Row::try_get(row, "occurred_at")?,
-                            actor_user_id: sqlx::Row::try_get(row, "actor_user_id")?,
-                            actor_name: sqlx::Row::try_get(row, "actor_name")?,
-                            source_addr: sqlx::Row::try_get(row, "source_addr")?,
-                            action: sqlx::Row::try_get(row, "action")?,
-                            target: sqlx::Row::try_get(row, "target")?,
-                            detail: sqlx::Row::try_get(row, "detail")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(audit_from_row).collect()
             }
 
             async fn count_audit(&self) -> $crate::Result<i64> {
@@ -1317,6 +1304,19 @@ macro_rules! shared_store {
                 updated_at: row.try_get("updated_at")?,
                 documents: row.try_get("documents")?,
                 bytes: row.try_get("bytes")?,
+            })
+        }
+
+        fn audit_from_row(row: &$row) -> $crate::Result<$crate::AuditEvent> {
+            Ok($crate::AuditEvent {
+                id: row.try_get("audit_event_id")?,
+                occurred_at: row.try_get("occurred_at")?,
+                actor_user_id: row.try_get("actor_user_id")?,
+                actor_name: row.try_get("actor_name")?,
+                source_addr: row.try_get("source_addr")?,
+                action: row.try_get("action")?,
+                target: row.try_get("target")?,
+                detail: row.try_get("detail")?,
             })
         }
 
