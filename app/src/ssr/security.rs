@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
-use ferry_db::security::{NewTokenRecord, ThrottleRecord, TokenRecord};
+use ferry_db::security::{NewTokenRecord, ThrottleRecord};
 use ferry_db::{AuditEvent, DbError, Store};
 use ferry_model::Role;
 use ferry_model::security::{
@@ -36,18 +36,6 @@ pub fn token_hash(secret: &str) -> String {
     })
 }
 
-fn view_of(record: TokenRecord) -> TokenView {
-    TokenView {
-        id: record.id,
-        name: record.name,
-        role: record.role,
-        hint: record.hint,
-        created_at: record.created_at,
-        last_used_at: record.last_used_at,
-        revoked_at: record.revoked_at,
-    }
-}
-
 /// The caller's own tokens, newest first.
 ///
 /// # Errors
@@ -56,7 +44,7 @@ pub async fn my_tokens() -> Result<Vec<TokenView>, AppError> {
     let caller = require(Role::Viewer).await?;
     let state = state()?;
     let tokens = state.store.list_tokens(Some(caller.user.id)).await.map_err(db_error)?;
-    Ok(tokens.into_iter().map(view_of).collect())
+    Ok(tokens.into_iter().map(|r| r.token).collect())
 }
 
 /// Makes a token for the caller, at most as strong as the caller's role; the
@@ -96,8 +84,8 @@ pub async fn create_token(name: String, role: Option<Role>) -> Result<NewToken, 
         })
         .await
         .map_err(db_error)?;
-    caller.audit(state.store.as_ref(), "token.created", &record.name, format!("role {role}")).await;
-    Ok(NewToken { token: view_of(record), secret })
+    caller.audit(state.store.as_ref(), "token.created", &record.token.name, format!("role {role}")).await;
+    Ok(NewToken { token: record.token, secret })
 }
 
 /// Revokes one of the caller's tokens (administrators may revoke anyone's).
@@ -151,15 +139,15 @@ pub async fn caller_of_token(
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Ok(Err(TokenRefusal::Unknown));
     }
-    let token = match store.token_by_hash(&token_hash(secret)).await {
-        Ok(token) => token,
+    let (token, owner) = match store.token_by_hash(&token_hash(secret)).await {
+        Ok(record) => (record.token, record.user_id),
         Err(DbError::NotFound) => return Ok(Err(TokenRefusal::Unknown)),
         Err(e) => return Err(db_error(e)),
     };
     if token.revoked_at.is_some() {
         return Ok(Err(TokenRefusal::Revoked));
     }
-    let mut user = match store.user_by_id(token.user_id).await {
+    let mut user = match store.user_by_id(owner).await {
         Ok(record) if !record.user.disabled => record.user,
         Ok(_) | Err(DbError::NotFound) => return Ok(Err(TokenRefusal::OwnerDisabled)),
         Err(e) => return Err(db_error(e)),

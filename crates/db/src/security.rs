@@ -5,30 +5,19 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ferry_model::Role;
-use ferry_model::security::AuditQuery;
+use ferry_model::security::{AuditQuery, TokenView};
 use uuid::Uuid;
 
 use crate::{AuditEvent, Result};
 
-/// An API token as stored: its SHA-256, never the token.
+/// An API token as stored (its SHA-256, never the token): what its owner sees,
+/// and whose it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
-    /// Its id.
-    pub id: Uuid,
+    /// The token as the console shows it.
+    pub token: TokenView,
     /// The account it acts for.
     pub user_id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// The most it may do.
-    pub role: Role,
-    /// The first characters of the token.
-    pub hint: String,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-    /// When it was last used.
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// When it was revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A token to store.
@@ -107,26 +96,28 @@ macro_rules! security_store {
                 new: &$crate::security::NewTokenRecord,
             ) -> $crate::Result<$crate::security::TokenRecord> {
                 let stored = $crate::security::TokenRecord {
-                    id: uuid::Uuid::now_v7(),
+                    token: ferry_model::security::TokenView {
+                        id: uuid::Uuid::now_v7(),
+                        name: new.name.clone(),
+                        role: new.role,
+                        hint: new.hint.clone(),
+                        created_at: chrono::Utc::now(),
+                        last_used_at: None,
+                        revoked_at: None,
+                    },
                     user_id: new.user_id,
-                    name: new.name.clone(),
-                    role: new.role,
-                    hint: new.hint.clone(),
-                    created_at: chrono::Utc::now(),
-                    last_used_at: None,
-                    revoked_at: None,
                 };
                 sqlx::query(
                     "insert into api_token (api_token_id, user_id, name, role, token_hash, hint, created_at)
                      values ($1, $2, $3, $4, $5, $6, $7)",
                 )
-                .bind(stored.id)
+                .bind(stored.token.id)
                 .bind(stored.user_id)
-                .bind(&stored.name)
-                .bind(stored.role.as_str())
+                .bind(&stored.token.name)
+                .bind(stored.token.role.as_str())
                 .bind(&new.token_hash)
-                .bind(&stored.hint)
-                .bind(stored.created_at)
+                .bind(&stored.token.hint)
+                .bind(stored.token.created_at)
                 .execute(self.writer())
                 .await?;
                 Ok(stored)
@@ -263,14 +254,16 @@ macro_rules! security_store {
         fn token_from_row(row: &$row) -> $crate::Result<$crate::security::TokenRecord> {
             let role: String = sqlx::Row::try_get(row, "role")?;
             Ok($crate::security::TokenRecord {
-                id: sqlx::Row::try_get(row, "api_token_id")?,
+                token: ferry_model::security::TokenView {
+                    id: sqlx::Row::try_get(row, "api_token_id")?,
+                    name: sqlx::Row::try_get(row, "name")?,
+                    role: parse_role(&role)?,
+                    hint: sqlx::Row::try_get(row, "hint")?,
+                    created_at: sqlx::Row::try_get(row, "created_at")?,
+                    last_used_at: sqlx::Row::try_get(row, "last_used_at")?,
+                    revoked_at: sqlx::Row::try_get(row, "revoked_at")?,
+                },
                 user_id: sqlx::Row::try_get(row, "user_id")?,
-                name: sqlx::Row::try_get(row, "name")?,
-                role: parse_role(&role)?,
-                hint: sqlx::Row::try_get(row, "hint")?,
-                created_at: sqlx::Row::try_get(row, "created_at")?,
-                last_used_at: sqlx::Row::try_get(row, "last_used_at")?,
-                revoked_at: sqlx::Row::try_get(row, "revoked_at")?,
             })
         }
 
