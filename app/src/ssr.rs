@@ -281,6 +281,23 @@ pub async fn audit(store: &dyn Store, event: NewAuditEvent) {
     }
 }
 
+/// Lowercase hex of some bytes (digests, random tokens).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// Hex SHA-256 of some bytes.
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 /// One CSV field: quoted when needed, and a leading `=`, `+`, `-`, `@`, tab or
 /// carriage return neutralised so a spreadsheet never runs it as a formula.
 #[must_use]

@@ -21,7 +21,6 @@ use ferry_storage::{
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Actor, AppState, db_error, internal, require, state};
@@ -609,7 +608,7 @@ async fn run_test(
         }
     };
     let data: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
-    let sha = hex_sha256(&data);
+    let sha = super::sha256_hex(&data);
     let (written, millis) = timed(provider.put(
         &probe,
         body_from_bytes(data.clone()),
@@ -633,7 +632,7 @@ async fn run_test(
     })
     .await;
     let read_ok = match read {
-        Ok(bytes) if hex_sha256(&bytes) == sha => {
+        Ok(bytes) if super::sha256_hex(&bytes) == sha => {
             report.steps.push(TestStep {
                 name: "Read it back".into(),
                 ok: true,
@@ -681,10 +680,6 @@ async fn run_test(
     }
     report.ok = read_ok;
     finish(report)
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Checks every provider that is not disabled once: connect and list one key.

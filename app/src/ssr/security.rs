@@ -1,8 +1,6 @@
 //! API tokens, sign-in throttling and the audit log: the logic behind their
 //! server functions and the JSON API's token check.
 
-use std::fmt::Write as _;
-
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
 use ferry_db::security::{NewTokenRecord, ThrottleRecord};
@@ -11,11 +9,10 @@ use ferry_model::Role;
 use ferry_model::security::{
     AuditEntry, AuditPage, AuditQuery, NewToken, SignInLock, TOKEN_PREFIX, TokenView, validate_token_name,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::ssr::{Caller, csv_field, db_error, require, state};
+use crate::ssr::{Caller, csv_field, db_error, hex, require, sha256_hex, state};
 
 /// Failed sign-ins for one account within [`WINDOW_MINUTES`] before it is locked.
 pub const ACCOUNT_LIMIT: i64 = 5;
@@ -30,10 +27,7 @@ pub const LOCK_MINUTES: i64 = 15;
 /// (nothing to guess), and the database never holds a usable token.
 #[must_use]
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    sha256_hex(secret.as_bytes())
 }
 
 /// The caller's own tokens, newest first.
@@ -68,10 +62,7 @@ pub async fn create_token(name: String, role: Option<Role>) -> Result<NewToken, 
     }
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    let secret = bytes.iter().fold(String::from(TOKEN_PREFIX), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    });
+    let secret = format!("{TOKEN_PREFIX}{}", hex(&bytes));
     let hint = format!("{}…", &secret[..TOKEN_PREFIX.len() + 6]);
     let record = state
         .store
