@@ -64,6 +64,12 @@ impl ApiError {
         Self { status, code, message: message.into(), field: None, fields: Vec::new() }
     }
 
+    /// 400 for a request Ferry cannot read: `what` is not valid, with the parser's words.
+    #[must_use]
+    pub fn unreadable(what: &str, detail: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", format!("{what} is not valid: {}", short(detail)))
+    }
+
     /// 404 for something the caller named.
     #[must_use]
     pub fn not_found(what: &str) -> Self {
@@ -176,11 +182,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             "too_large",
             format!("The body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
         ),
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("The body cannot be read: {}", short(&detail)),
-        ),
+        _ => ApiError::unreadable("The body", &detail),
     }
 }
 
@@ -226,15 +228,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathOf<
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| PathOf(p.0)).map_err(
-            |e: PathRejection| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("The path is not valid: {}", short(&e.body_text())),
-                )
-            },
-        )
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathOf(p.0))
+            .map_err(|e: PathRejection| ApiError::unreadable("The path", &e.body_text()))
     }
 }
 
@@ -246,15 +243,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryOf<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| QueryOf(q.0)).map_err(
-            |e: QueryRejection| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("The query string is not valid: {}", short(&e.body_text())),
-                )
-            },
-        )
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryOf(q.0))
+            .map_err(|e: QueryRejection| ApiError::unreadable("The query string", &e.body_text()))
     }
 }
 
