@@ -54,6 +54,25 @@ fn row(item: &ItemRecord, plan: bool) -> String {
     format!("{}\r\n", cells.join(","))
 }
 
+/// The session's user may `what` with at least the role `needed`; otherwise the
+/// answer to send instead (401, 403, or 503 when the database is down).
+async fn allowed(
+    store: &dyn ferry_db::Store,
+    session: &Session,
+    needed: ferry_model::Role,
+    what: &str,
+) -> Result<(), Response> {
+    match app::ssr::user_of_session(store, session).await {
+        Ok(Some(user)) if user.role.allows(needed) => Ok(()),
+        Ok(Some(_)) => {
+            Err((StatusCode::FORBIDDEN, format!("Only a {} or above may {what}.", needed.label()))
+                .into_response())
+        }
+        Ok(None) => Err((StatusCode::UNAUTHORIZED, format!("Sign in to {what}.")).into_response()),
+        Err(_) => Err((StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response()),
+    }
+}
+
 /// The handler.
 pub async fn csv(
     State(state): State<ServerState>,
@@ -62,13 +81,11 @@ pub async fn csv(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     let store = state.app.store.clone();
-    match app::ssr::user_of_session(store.as_ref(), &session).await {
-        // Every role may read reports.
-        Ok(Some(_)) => {}
-        Ok(_) => return (StatusCode::UNAUTHORIZED, "Sign in to download reports.").into_response(),
-        Err(_) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response();
-        }
+    // Every role may read reports.
+    if let Err(refused) =
+        allowed(store.as_ref(), &session, ferry_model::Role::Viewer, "download reports").await
+    {
+        return refused;
     }
     job_csv(store, &id, query.plan.unwrap_or(0) != 0).await
 }
@@ -127,15 +144,10 @@ pub async fn audit_csv(
     Query(query): Query<ferry_model::security::AuditQuery>,
 ) -> Response {
     let store = state.app.store.clone();
-    match app::ssr::user_of_session(store.as_ref(), &session).await {
-        Ok(Some(user)) if user.role == ferry_model::Role::Admin => {}
-        Ok(Some(_)) => {
-            return (StatusCode::FORBIDDEN, "Only administrators may read the audit log.").into_response();
-        }
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in to download the audit log.").into_response(),
-        Err(_) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "Ferry cannot reach its database.").into_response();
-        }
+    if let Err(refused) =
+        allowed(store.as_ref(), &session, ferry_model::Role::Admin, "read the audit log").await
+    {
+        return refused;
     }
     match app::ssr::security::audit_csv(store.as_ref(), &query).await {
         Ok(text) => (
