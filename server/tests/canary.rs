@@ -7,11 +7,16 @@
 mod common;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 const CANARY: &str = "CANARY-4b1d-secret-never-logged";
+
+/// Sends a create call and returns the new thing's id.
+async fn id_of(request: reqwest::RequestBuilder) -> String {
+    let created: Value = request.send().await.unwrap().json().await.unwrap();
+    created["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned()
+}
 
 #[tokio::test]
 async fn a_canary_secret_never_reaches_the_log() {
@@ -25,11 +30,7 @@ async fn a_canary_secret_never_reaches_the_log() {
         .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ferry did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::wait_listening(port);
     let base = format!("http://127.0.0.1:{port}");
     let console = common::sign_in(&base).await;
     let made: Value = console
@@ -52,15 +53,7 @@ async fn a_canary_secret_never_reaches_the_log() {
     let form = json!({ "name": "Canary", "kind": "s3", "endpoint": format!("http://127.0.0.1:{closed}"),
                        "region": "us-east-1", "bucket": "canary", "path_style": true,
                        "access_key_id": "AKIACANARY", "secret_access_key": CANARY });
-    let created: Value = call(reqwest::Method::POST, "/api/v1/providers")
-        .json(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let id = id_of(call(reqwest::Method::POST, "/api/v1/providers").json(&form)).await;
     let test = call(reqwest::Method::POST, "/api/v1/providers/test").json(&form).send().await.unwrap();
     assert!(test.text().await.unwrap().contains("\"ok\":false"), "the test fails: nothing listens");
     call(reqwest::Method::POST, &format!("/api/v1/providers/{id}/test")).send().await.unwrap();
@@ -76,15 +69,7 @@ async fn a_canary_secret_never_reaches_the_log() {
     let local = common::local_provider(&console, &base, "Source", &source).await;
     let job = json!({ "name": "Into the canary", "source_id": local, "dest_id": id, "strategy": "copy",
                       "overwrite": "overwrite", "max_attempts": 1 });
-    let created: Value = call(reqwest::Method::POST, "/api/v1/migrations")
-        .json(&job)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job_id = created["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let job_id = id_of(call(reqwest::Method::POST, "/api/v1/migrations").json(&job)).await;
     call(reqwest::Method::POST, &format!("/api/v1/migrations/{job_id}/start")).send().await.unwrap();
     let view = common::finished(&console, &base, &job_id).await;
     assert_ne!(view["status"], "completed", "{view}");

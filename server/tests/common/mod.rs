@@ -29,12 +29,17 @@ pub fn ferry(data: &Path, env: &[(&str, &str)]) -> Command {
 /// Starts `ferry serve` and waits until it listens.
 pub fn serve(data: &Path, port: u16, env: &[(&str, &str)]) -> Child {
     let child = ferry(data, env).args(["--listen", &format!("127.0.0.1:{port}")]).spawn().unwrap();
+    wait_listening(port);
+    child
+}
+
+/// Waits (at most 30 s) until something listens on the loopback port.
+pub fn wait_listening(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "ferry did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
 }
 
 /// Creates the administrator the way scripts do.
