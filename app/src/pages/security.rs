@@ -206,10 +206,18 @@ pub fn AuditPage() -> impl IntoView {
     let reset = move || pages.set(vec![None]);
     let csv_href = move || {
         let q = filters();
-        let mut pairs = url_pairs(&q);
-        pairs.retain(|(_, v)| !v.is_empty());
-        let query: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect();
-        if query.is_empty() { "/audit.csv".to_owned() } else { format!("/audit.csv?{}", query.join("&")) }
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339());
+        let pairs = [
+            ("actor", q.actor),
+            ("action", q.action),
+            ("text", q.text),
+            ("since", time(q.since)),
+            ("until", time(q.until)),
+        ];
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))))
+            .finish();
+        if query.is_empty() { "/audit.csv".to_owned() } else { format!("/audit.csv?{query}") }
     };
     view! {
         <Title text="Audit log" />
@@ -292,26 +300,4 @@ fn AuditRow(e: AuditEntry) -> impl IntoView {
             <td class="small">{e.detail}</td>
         </tr>
     }
-}
-
-fn url_pairs(q: &AuditQuery) -> Vec<(&'static str, String)> {
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    vec![
-        ("actor", q.actor.clone().unwrap_or_default()),
-        ("action", q.action.clone().unwrap_or_default()),
-        ("text", q.text.clone().unwrap_or_default()),
-        ("since", time(q.since)),
-        ("until", time(q.until)),
-    ]
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -143,7 +143,7 @@ pub async fn story(ferry: &Ferry) {
         api(method, path, &secret).header(CONTENT_TYPE, content_type.to_owned()).body(body.to_owned())
     };
     let json_type = "application/json";
-    let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, &str)> = vec![
+    let mut cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, &str)> = vec![
         (
             "malformed JSON",
             raw(reqwest::Method::POST, "/api/v1/providers", "{\"name\": ", json_type),
@@ -326,7 +326,6 @@ pub async fn story(ferry: &Ferry) {
         form["endpoint"] = json!(endpoint);
         post("/api/v1/providers", &secret).json(&form)
     };
-    let mut cases = cases;
     for endpoint in [
         "http://169.254.169.254",
         "http://0xA9FEA9FE",
