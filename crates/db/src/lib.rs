@@ -24,8 +24,8 @@ use uuid::Uuid;
 pub use error::{DbError, Result};
 pub use postgres::PgStore;
 pub use records::{
-    AuditEvent, CatalogChange, CopyRecord, DocumentRow, ItemMark, ItemOutcome, ItemRecord, JobEvent,
-    JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow,
+    AuditEvent, CatalogChange, CopyRecord, DocumentRow, ItemFinish, ItemMark, ItemOutcome, ItemRecord,
+    JobEvent, JobRecord, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderRecord, ProviderWrite, SessionRow,
     UserRecord,
 };
 pub use security::SecurityStore;
@@ -230,9 +230,18 @@ pub trait Store: SecurityStore + Send + Sync + fmt::Debug + 'static {
     /// Extends a lease; false when the lease was lost.
     async fn renew_lease(&self, job_id: Uuid, source_key: &str, token: &str, until: i64) -> Result<bool>;
 
-    /// Records how an item's attempt ended, fenced by the lease token (false when
-    /// the lease was lost), together with what the catalog learns from it, in one
-    /// transaction.
+    /// Records how several items' attempts ended, in one transaction: each fenced
+    /// by its own lease token and written together with what the catalog learns
+    /// from it. Returns, in order, whether each was recorded (false: the lease was
+    /// lost, and the worker that holds it now records the item).
+    async fn finish_items(
+        &self,
+        job_id: Uuid,
+        finishes: &[ItemFinish],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<bool>>;
+
+    /// [`Store::finish_items`] for one item.
     async fn finish_item(
         &self,
         job_id: Uuid,
@@ -241,7 +250,20 @@ pub trait Store: SecurityStore + Send + Sync + fmt::Debug + 'static {
         outcome: &ItemOutcome,
         at: DateTime<Utc>,
         catalog: &[CatalogChange],
-    ) -> Result<bool>;
+    ) -> Result<bool> {
+        let finish = ItemFinish {
+            source_key: source_key.to_owned(),
+            token: token.to_owned(),
+            outcome: outcome.clone(),
+            catalog: catalog.to_vec(),
+        };
+        Ok(self
+            .finish_items(job_id, std::slice::from_ref(&finish), at)
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
 
     /// Notes on an item that its worker holds (fenced by the lease token) what a
     /// retry after a crash must know: the prior destination object kept before it
@@ -343,6 +365,9 @@ pub trait Store: SecurityStore + Send + Sync + fmt::Debug + 'static {
 
     /// The catalogued copy at `key` on a provider, if any.
     async fn find_copy(&self, provider_id: Uuid, key: &str) -> Result<Option<CopyRecord>>;
+
+    /// The catalogued copies at any of `keys` on a provider (those it knows).
+    async fn find_copies(&self, provider_id: Uuid, keys: &[String]) -> Result<Vec<CopyRecord>>;
 
     /// Every copy of a document, by provider.
     async fn document_copies(&self, document_id: Uuid) -> Result<Vec<CopyRecord>>;

@@ -74,6 +74,19 @@ pub enum CatalogChange {
     },
 }
 
+/// How one item's attempt ended, for [`crate::Store::finish_items`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFinish {
+    /// The item.
+    pub source_key: String,
+    /// The lease token it was claimed with.
+    pub token: String,
+    /// How it ended.
+    pub outcome: ItemOutcome,
+    /// What the catalog learns from it.
+    pub catalog: Vec<CatalogChange>,
+}
+
 /// What a worker notes on an item while it works it (`None` leaves a field alone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemMark {

@@ -632,105 +632,44 @@ macro_rules! shared_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn finish_item(
+            async fn finish_items(
                 &self,
                 job_id: uuid::Uuid,
-                source_key: &str,
-                token: &str,
-                outcome: &$crate::ItemOutcome,
+                finishes: &[$crate::ItemFinish],
                 at: chrono::DateTime<chrono::Utc>,
-                catalog: &[$crate::CatalogChange],
-            ) -> $crate::Result<bool> {
-                // One transaction: the item's end and what the catalog learns from it
-                // are recorded together or not at all.
+            ) -> $crate::Result<Vec<bool>> {
+                // One transaction: the items' ends and what the catalog learns from
+                // them are recorded together or not at all.
                 let mut tx = self.writer().begin_with($begin_write).await?;
-                const FENCE: &str = "where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'";
-                let done = match outcome {
-                    $crate::ItemOutcome::Done {
-                        verified,
-                        sha256,
-                        dest_etag,
-                        dest_version,
-                        prior_version,
-                        prior_backup,
-                        document_id,
-                    } => {
-                        let sql = format!(
-                            "update job_item set status = $4, source_sha256 = $5, dest_sha256 = $5, dest_etag = $6,
-                               dest_version = $7, prior_version = $8, prior_backup = $9, document_id = $10,
-                               error_kind = null, error_message = null, lease_token = null,
-                               lease_until = null, finished_at = $11 {FENCE}"
-                        );
-                        sqlx::query(&sql)
-                            .bind(job_id)
-                            .bind(source_key)
-                            .bind(token)
-                            .bind(if *verified { "verified" } else { "copied" })
-                            .bind(sha256)
-                            .bind(dest_etag)
-                            .bind(dest_version)
-                            .bind(prior_version)
-                            .bind(prior_backup)
-                            .bind(*document_id)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?
-                    }
-                    $crate::ItemOutcome::Retry { at: retry_at, kind, message } => {
-                        let sql = format!(
-                            "update job_item set status = 'retry_wait', next_attempt_at = $4, error_kind = $5,
-                               error_message = $6, lease_token = null, lease_owner = null, lease_until = null {FENCE}"
-                        );
-                        sqlx::query(&sql)
-                            .bind(job_id)
-                            .bind(source_key)
-                            .bind(token)
-                            .bind(*retry_at)
-                            .bind(kind)
-                            .bind(message)
-                            .execute(&mut *tx)
-                            .await?
-                    }
-                    $crate::ItemOutcome::Failed { kind, message } => {
-                        let sql = format!(
-                            "update job_item set status = 'failed', error_kind = $4, error_message = $5,
-                               lease_token = null, lease_owner = null, lease_until = null, finished_at = $6 {FENCE}"
-                        );
-                        let done = sqlx::query(&sql)
-                            .bind(job_id)
-                            .bind(source_key)
-                            .bind(token)
-                            .bind(kind)
-                            .bind(message)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                        if done.rows_affected() == 1 {
-                            insert_event(&mut tx, job_id, "item_failed", &format!("{source_key}: {message}"), at)
-                                .await?;
-                        }
-                        done
-                    }
-                };
-                if done.rows_affected() != 1 {
-                    // The lease was lost: the worker that holds it now records the item.
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                for change in catalog {
-                    match change {
-                        $crate::CatalogChange::Record(copy) => record_copy_in(&mut tx, copy).await?,
-                        $crate::CatalogChange::Forget { provider_id, key } => {
-                            sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
-                                .bind(*provider_id)
-                                .bind(key)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
+                let mut recorded = vec![false; finishes.len()];
+                let done: Vec<usize> = (0..finishes.len())
+                    .filter(|&i| matches!(finishes[i].outcome, $crate::ItemOutcome::Done { .. }))
+                    .collect();
+                // Finished copies are written a chunk per statement; an item named
+                // twice (never in practice) is written on its own.
+                let distinct = done.iter().map(|&i| finishes[i].source_key.as_str()).collect::<std::collections::HashSet<_>>();
+                let chunk = if distinct.len() == done.len() { FINISH_CHUNK } else { 1 };
+                for part in done.chunks(chunk) {
+                    let taken = finish_done_in(&mut tx, job_id, finishes, part, at).await?;
+                    for &i in part {
+                        recorded[i] = taken.contains(&finishes[i].source_key);
                     }
                 }
+                for (i, finish) in finishes.iter().enumerate() {
+                    if !matches!(finish.outcome, $crate::ItemOutcome::Done { .. }) {
+                        recorded[i] = finish_other_in(&mut tx, job_id, finish, at).await?;
+                    }
+                }
+                // An item whose lease was lost is recorded by the worker that holds it now.
+                let changes: Vec<&$crate::CatalogChange> = finishes
+                    .iter()
+                    .zip(&recorded)
+                    .filter(|(_, taken)| **taken)
+                    .flat_map(|(finish, _)| &finish.catalog)
+                    .collect();
+                apply_catalog_in(&mut tx, &changes).await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(recorded)
             }
 
             async fn search_items(
@@ -1089,6 +1028,29 @@ macro_rules! shared_store {
                 row.as_ref().map(copy_from_row).transpose()
             }
 
+            async fn find_copies(
+                &self,
+                provider_id: uuid::Uuid,
+                keys: &[String],
+            ) -> $crate::Result<Vec<$crate::CopyRecord>> {
+                let mut copies = Vec::new();
+                for part in keys.chunks(500) {
+                    let sql = format!(
+                        "select c.*, d.title from document_copy c join document d on d.document_id = c.document_id
+                         where c.provider_id = $1 and c.key in ({})",
+                        (2..part.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(provider_id);
+                    for key in part {
+                        query = query.bind(key);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        copies.push(copy_from_row(&row)?);
+                    }
+                }
+                Ok(copies)
+            }
+
             async fn metrics(&self) -> $crate::Result<Vec<(String, String, i64)>> {
                 let rows = sqlx::query(
                     "select 'jobs' as family, status as label, count(*) as n from job group by status
@@ -1170,6 +1132,237 @@ macro_rules! shared_store {
                 started_at: row.try_get("started_at")?,
                 finished_at: row.try_get("finished_at")?,
             })
+        }
+
+        /// Items finished by one statement at most.
+        const FINISH_CHUNK: usize = 100;
+
+        /// `($a, $b, …), ($c, $d, …)`: placeholders for `rows` rows of `columns`
+        /// values, numbered from `first`.
+        fn value_rows(rows: usize, columns: usize, first: usize) -> String {
+            (0..rows)
+                .map(|r| {
+                    let row = (0..columns).map(|c| format!("${}", first + r * columns + c)).collect::<Vec<_>>();
+                    format!("({})", row.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+
+        /// Marks finished copies done, each fenced by its lease token, in one
+        /// statement; returns the keys it recorded.
+        async fn finish_done_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            job_id: uuid::Uuid,
+            finishes: &[$crate::ItemFinish],
+            part: &[usize],
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::Result<std::collections::HashSet<String>> {
+            let sql = format!(
+                "update job_item set status = v.column3, source_sha256 = v.column4, dest_sha256 = v.column4,
+                   dest_etag = v.column5, dest_version = v.column6, prior_version = v.column7,
+                   prior_backup = v.column8, document_id = v.column9, error_kind = null, error_message = null,
+                   lease_token = null, lease_until = null, finished_at = $2
+                 from (values {}) as v
+                 where job_item.job_id = $1 and job_item.source_key = v.column1
+                   and job_item.lease_token = v.column2 and job_item.status = 'in_progress'
+                 returning source_key",
+                value_rows(part.len(), 9, 3)
+            );
+            let mut query = sqlx::query(&sql).bind(job_id).bind(at);
+            for &i in part {
+                let finish = &finishes[i];
+                let $crate::ItemOutcome::Done {
+                    verified,
+                    sha256,
+                    dest_etag,
+                    dest_version,
+                    prior_version,
+                    prior_backup,
+                    document_id,
+                } = &finish.outcome
+                else {
+                    return Err($crate::DbError::Corrupt("only finished copies are written together".into()));
+                };
+                query = query
+                    .bind(&finish.source_key)
+                    .bind(&finish.token)
+                    .bind(if *verified { "verified" } else { "copied" })
+                    .bind(sha256)
+                    .bind(dest_etag)
+                    .bind(dest_version)
+                    .bind(prior_version)
+                    .bind(prior_backup)
+                    .bind(*document_id);
+            }
+            let rows = query.fetch_all(&mut **tx).await?;
+            rows.iter().map(|row| Ok(sqlx::Row::try_get::<String, _>(row, "source_key")?)).collect()
+        }
+
+        /// Records a retry or a failure, fenced by the lease token; false when the
+        /// lease was lost.
+        async fn finish_other_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            job_id: uuid::Uuid,
+            finish: &$crate::ItemFinish,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::Result<bool> {
+            const FENCE: &str = "where job_id = $1 and source_key = $2 and lease_token = $3 and status = 'in_progress'";
+            let (job, key, token) = (job_id, finish.source_key.as_str(), finish.token.as_str());
+            let done = match &finish.outcome {
+                $crate::ItemOutcome::Retry { at: retry_at, kind, message } => {
+                    let sql = format!(
+                        "update job_item set status = 'retry_wait', next_attempt_at = $4, error_kind = $5,
+                           error_message = $6, lease_token = null, lease_owner = null, lease_until = null {FENCE}"
+                    );
+                    sqlx::query(&sql)
+                        .bind(job)
+                        .bind(key)
+                        .bind(token)
+                        .bind(*retry_at)
+                        .bind(kind)
+                        .bind(message)
+                        .execute(&mut **tx)
+                        .await?
+                }
+                $crate::ItemOutcome::Failed { kind, message } => {
+                    let sql = format!(
+                        "update job_item set status = 'failed', error_kind = $4, error_message = $5,
+                           lease_token = null, lease_owner = null, lease_until = null, finished_at = $6 {FENCE}"
+                    );
+                    let done = sqlx::query(&sql)
+                        .bind(job)
+                        .bind(key)
+                        .bind(token)
+                        .bind(kind)
+                        .bind(message)
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await?;
+                    if done.rows_affected() == 1 {
+                        insert_event(tx, job, "item_failed", &format!("{key}: {message}"), at).await?;
+                    }
+                    done
+                }
+                $crate::ItemOutcome::Done { .. } => {
+                    return Err($crate::DbError::Corrupt("a finished copy is written with the others".into()));
+                }
+            };
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// Applies catalog changes inside the caller's transaction: a statement per
+        /// kind of change for the lot, or one change after another when two of
+        /// them name the same copy (their order then matters).
+        async fn apply_catalog_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            changes: &[&$crate::CatalogChange],
+        ) -> $crate::Result<()> {
+            let mut places = std::collections::HashSet::new();
+            let mut copies = std::collections::HashSet::new();
+            let independent = changes.iter().all(|change| match change {
+                $crate::CatalogChange::Record(copy) => {
+                    places.insert((copy.provider_id, copy.key.as_str()))
+                        && copies.insert((copy.document_id, copy.provider_id))
+                }
+                $crate::CatalogChange::Forget { provider_id, key } => places.insert((*provider_id, key.as_str())),
+            });
+            if !independent {
+                for change in changes {
+                    match change {
+                        $crate::CatalogChange::Record(copy) => record_copy_in(tx, copy).await?,
+                        $crate::CatalogChange::Forget { provider_id, key } => {
+                            sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
+                                .bind(*provider_id)
+                                .bind(key)
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            let records: Vec<&$crate::CopyRecord> = changes
+                .iter()
+                .filter_map(|change| match change {
+                    $crate::CatalogChange::Record(copy) => Some(copy),
+                    $crate::CatalogChange::Forget { .. } => None,
+                })
+                .collect();
+            let forgets: Vec<(uuid::Uuid, &str)> = changes
+                .iter()
+                .filter_map(|change| match change {
+                    $crate::CatalogChange::Forget { provider_id, key } => Some((*provider_id, key.as_str())),
+                    $crate::CatalogChange::Record(_) => None,
+                })
+                .collect();
+            for part in records.chunks(FINISH_CHUNK) {
+                let mut seen = std::collections::HashSet::new();
+                let documents: Vec<&&$crate::CopyRecord> = part.iter().filter(|c| seen.insert(c.document_id)).collect();
+                let sql = format!(
+                    "insert into document (document_id, title, created_at) values {}
+                     on conflict (document_id) do nothing",
+                    value_rows(documents.len(), 3, 1)
+                );
+                let mut query = sqlx::query(&sql);
+                for copy in documents {
+                    query = query.bind(copy.document_id).bind(&copy.title).bind(copy.last_seen_at);
+                }
+                query.execute(&mut **tx).await?;
+                // Another document's copy at one of these places is gone.
+                // (Row values `in` a select, so both databases look the places up by index.)
+                let sql = format!(
+                    "delete from document_copy
+                     where (provider_id, key) in (select v.column1, v.column2 from (values {}) as v)
+                       and (provider_id, key, document_id) not in
+                         (select w.column1, w.column2, w.column3 from (values {}) as w)",
+                    value_rows(part.len(), 2, 1),
+                    value_rows(part.len(), 3, 2 * part.len() + 1)
+                );
+                let mut query = sqlx::query(&sql);
+                for copy in part {
+                    query = query.bind(copy.provider_id).bind(&copy.key);
+                }
+                for copy in part {
+                    query = query.bind(copy.provider_id).bind(&copy.key).bind(copy.document_id);
+                }
+                query.execute(&mut **tx).await?;
+                let sql = format!(
+                    "insert into document_copy
+                       (document_id, provider_id, key, sha256, size, revision, sync_status, last_seen_at)
+                     values {}
+                     on conflict (document_id, provider_id) do update set key = excluded.key,
+                       sha256 = excluded.sha256, size = excluded.size, revision = excluded.revision,
+                       sync_status = excluded.sync_status, last_seen_at = excluded.last_seen_at",
+                    value_rows(part.len(), 8, 1)
+                );
+                let mut query = sqlx::query(&sql);
+                for copy in part {
+                    query = query
+                        .bind(copy.document_id)
+                        .bind(copy.provider_id)
+                        .bind(&copy.key)
+                        .bind(&copy.sha256)
+                        .bind(copy.size)
+                        .bind(&copy.revision)
+                        .bind(&copy.sync_status)
+                        .bind(copy.last_seen_at);
+                }
+                query.execute(&mut **tx).await?;
+            }
+            for part in forgets.chunks(FINISH_CHUNK) {
+                let sql = format!(
+                    "delete from document_copy
+                     where (provider_id, key) in (select v.column1, v.column2 from (values {}) as v)",
+                    value_rows(part.len(), 2, 1)
+                );
+                let mut query = sqlx::query(&sql);
+                for (provider_id, key) in part {
+                    query = query.bind(*provider_id).bind(*key);
+                }
+                query.execute(&mut **tx).await?;
+            }
+            Ok(())
         }
 
         /// Records a document's copy inside the caller's transaction.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use ferry_db::{
-    DbError, Dialect, ItemOutcome, JobSpec, NewAuditEvent, NewItem, NewUser, ProviderWrite, SessionRow,
-    Store, seal,
+    CatalogChange, CopyRecord, DbError, Dialect, ItemFinish, ItemOutcome, JobSpec, NewAuditEvent, NewItem,
+    NewUser, ProviderWrite, SessionRow, Store, seal,
 };
 use ferry_model::Role;
 use ferry_model::job::{FilterSpec, ItemAction, ItemStatus, JobStatus, OverwritePolicy, Strategy};
@@ -108,6 +108,7 @@ async fn story(store: Arc<dyn Store>) {
     providers(store.as_ref()).await;
     master_key(store.as_ref()).await;
     jobs(store.as_ref()).await;
+    finished_together(store.as_ref()).await;
 }
 
 fn spec(name: &str, source_id: uuid::Uuid, dest_id: uuid::Uuid) -> JobSpec {
@@ -304,6 +305,138 @@ async fn jobs(store: &dyn Store) {
     // What was copied this week (the dashboard's total): a, b and d, ten bytes each.
     assert_eq!(store.moved_since(at - chrono::Duration::hours(1)).await.unwrap(), (3, 30));
     assert_eq!(store.moved_since(at + chrono::Duration::hours(1)).await.unwrap(), (0, 0));
+}
+
+fn copy_at(document_id: uuid::Uuid, provider_id: uuid::Uuid, key: &str) -> CatalogChange {
+    CatalogChange::Record(CopyRecord {
+        document_id,
+        title: key.rsplit('/').next().unwrap_or(key).to_owned(),
+        provider_id,
+        key: key.to_owned(),
+        sha256: Some("cd".repeat(32)),
+        size: 10,
+        revision: None,
+        sync_status: "mirror".into(),
+        last_seen_at: Utc::now(),
+    })
+}
+
+fn finish(key: &str, token: &str, outcome: ItemOutcome, catalog: Vec<CatalogChange>) -> ItemFinish {
+    ItemFinish { source_key: key.to_owned(), token: token.to_owned(), outcome, catalog }
+}
+
+fn done_as(document_id: uuid::Uuid) -> ItemOutcome {
+    match done() {
+        ItemOutcome::Done {
+            verified, sha256, dest_etag, dest_version, prior_version, prior_backup, ..
+        } => ItemOutcome::Done {
+            verified,
+            sha256,
+            dest_etag,
+            dest_version,
+            prior_version,
+            prior_backup,
+            document_id: Some(document_id),
+        },
+        other => other,
+    }
+}
+
+/// Many items' ends written in one call, as the workers' recorder does: each
+/// fenced by its own token, the catalog changed for the recorded ones only.
+async fn finished_together(store: &dyn Store) {
+    let src = store.create_provider(&provider("batch-src", false)).await.unwrap();
+    let dst = store.create_provider(&provider("batch-dst", false)).await.unwrap();
+    let job = store.create_job(&spec("Batch", src.id, dst.id), None).await.unwrap();
+    let at = Utc::now();
+    let keys = ["a.pdf", "b.pdf", "c.pdf", "d.pdf", "e.pdf", "f.pdf", "z.pdf"];
+    let plan: Vec<_> = keys.iter().map(|k| item(k, ItemAction::Copy, "1")).collect();
+    store.upsert_items(job.id, &plan).await.unwrap();
+    assert_eq!(store.claim_items(job.id, "w", "t1", 9_000, 1_000, 10).await.unwrap().len(), 7);
+    let doc = |_: u8| uuid::Uuid::now_v7();
+    let (old, da, db_, de, df, dg) = (doc(0), doc(1), doc(2), doc(3), doc(4), doc(5));
+
+    // Another document sits where a.pdf's copy goes; its copy gives way.
+    let first = [finish("z.pdf", "t1", done_as(old), vec![copy_at(old, dst.id, "archive/a.pdf")])];
+    assert_eq!(store.finish_items(job.id, &first, at).await.unwrap(), [true]);
+    assert_eq!(store.find_copy(dst.id, "archive/a.pdf").await.unwrap().unwrap().document_id, old);
+
+    let retry = ItemOutcome::Retry { at: 5_000, kind: "rate_limited".into(), message: "slow down".into() };
+    let failed = ItemOutcome::Failed { kind: "permission_denied".into(), message: "no".into() };
+    let batch = [
+        finish(
+            "a.pdf",
+            "t1",
+            done_as(da),
+            vec![copy_at(da, dst.id, "archive/a.pdf"), copy_at(da, src.id, "a.pdf")],
+        ),
+        // Not this worker's lease: nothing of it is written, catalog included.
+        finish("b.pdf", "stale", done_as(db_), vec![copy_at(db_, dst.id, "archive/b.pdf")]),
+        finish("c.pdf", "t1", retry, vec![]),
+        finish("d.pdf", "t1", failed, vec![]),
+        // A move: the copy is recorded, the source's forgotten.
+        finish(
+            "e.pdf",
+            "t1",
+            done_as(de),
+            vec![
+                copy_at(de, dst.id, "archive/e.pdf"),
+                CatalogChange::Forget { provider_id: src.id, key: "e.pdf".into() },
+            ],
+        ),
+        // Two changes naming one place are applied in order: the last one stands.
+        finish(
+            "f.pdf",
+            "t1",
+            done_as(df),
+            vec![copy_at(df, dst.id, "archive/f.pdf"), copy_at(dg, dst.id, "archive/f.pdf")],
+        ),
+    ];
+    // e.pdf's source copy was known before the batch.
+    let known = [finish("e.pdf", "t0", done(), vec![copy_at(de, src.id, "e.pdf")])];
+    assert_eq!(store.finish_items(job.id, &known, at).await.unwrap(), [false], "wrong token");
+    assert!(store.find_copy(src.id, "e.pdf").await.unwrap().is_none(), "nothing written without the lease");
+
+    assert_eq!(store.finish_items(job.id, &batch, at).await.unwrap(), [true, false, true, true, true, true]);
+    assert_eq!(store.finish_items(job.id, &batch[..1], at).await.unwrap(), [false], "only once");
+    let status = |key: &'static str| async move {
+        store.search_items(job.id, None, Some(key), None, 1).await.unwrap().remove(0).status
+    };
+    assert_eq!(status("a.pdf").await, ItemStatus::Verified);
+    assert_eq!(status("b.pdf").await, ItemStatus::InProgress);
+    assert_eq!(status("c.pdf").await, ItemStatus::RetryWait);
+    assert_eq!(status("d.pdf").await, ItemStatus::Failed);
+    assert_eq!(status("e.pdf").await, ItemStatus::Verified);
+    let a = store.search_items(job.id, None, Some("a.pdf"), None, 1).await.unwrap().remove(0);
+    assert_eq!((a.document_id, a.dest_sha256.as_deref()), (Some(da), Some("ab".repeat(32).as_str())));
+
+    let wanted: Vec<String> =
+        ["archive/a.pdf", "archive/b.pdf", "archive/e.pdf", "archive/f.pdf", "archive/none.pdf"]
+            .map(str::to_owned)
+            .to_vec();
+    let mut found: Vec<_> = store
+        .find_copies(dst.id, &wanted)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.key, c.document_id))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("archive/a.pdf".to_owned(), da),
+            ("archive/e.pdf".to_owned(), de),
+            ("archive/f.pdf".to_owned(), dg)
+        ]
+    );
+    assert!(store.document_copies(old).await.unwrap().is_empty(), "the displaced copy is gone");
+    assert_eq!(store.document_copies(da).await.unwrap().len(), 2, "source and destination");
+    assert!(store.find_copy(src.id, "e.pdf").await.unwrap().is_none());
+    assert!(store.document_copies(df).await.unwrap().is_empty());
+    assert!(store.find_copies(src.id, &[]).await.unwrap().is_empty());
+    let failures = store.job_events(Some(job.id), Some("item_failed"), 10).await.unwrap();
+    assert_eq!(failures.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>(), ["d.pdf: no"]);
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {

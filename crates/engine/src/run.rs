@@ -4,12 +4,14 @@
 //! jitter, and settle the job when nothing is left. Another worker — in this
 //! process or another one on the same PostgreSQL — can run the same job at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use ferry_db::{CatalogChange, CopyRecord, DbError, ItemMark, ItemOutcome, ItemRecord, JobRecord, Store};
+use ferry_db::{
+    CatalogChange, CopyRecord, DbError, ItemFinish, ItemMark, ItemOutcome, ItemRecord, JobRecord, Store,
+};
 use ferry_model::job::{ItemAction, JobCounts, JobStatus, Strategy};
 use ferry_storage::{DeleteOptions, ErrorKind, ObjectKey, Provider, ProviderError};
 
@@ -92,7 +94,7 @@ async fn work(
     store: &dyn Store,
     token: &str,
     job: &JobRecord,
-    item: &ItemRecord,
+    (item, known): (&ItemRecord, Option<uuid::Uuid>),
     (source, dest): (&dyn Provider, &dyn Provider),
     throttle: &Throttle,
 ) -> Result<ItemOutcome, ProviderError> {
@@ -156,8 +158,7 @@ async fn work(
         });
     }
     // The document keeps the id the catalog knows it by at the source, if any.
-    let known = store.find_copy(job.spec.source_id, &item.source_key).await.map_err(noted)?;
-    let new_id = known.map_or_else(uuid::Uuid::now_v7, |c| c.document_id);
+    let new_id = known.unwrap_or_else(uuid::Uuid::now_v7);
     let options = TransferOptions {
         extra_metadata: BTreeMap::from([("ferry-uuid".to_owned(), new_id.to_string())]),
         copy_tags: true,
@@ -294,29 +295,39 @@ fn failure(options: &WorkerOptions, job: &JobRecord, item: &ItemRecord, err: &Pr
     }
 }
 
-/// Works one claimed item to the end, renewing its lease meanwhile.
+/// One claimed item and what its worker needs.
+struct Claimed {
+    item: ItemRecord,
+    token: String,
+    /// The document id the catalog knows the source object by.
+    known: Option<uuid::Uuid>,
+}
+
+/// Works one claimed item to the end, renewing its lease meanwhile, and has its
+/// end recorded.
 async fn handle(
     store: &dyn Store,
     options: &WorkerOptions,
     job: &JobRecord,
-    item: ItemRecord,
-    token: &str,
+    claimed: Claimed,
     (source, dest): (&dyn Provider, &dyn Provider),
     (throttle, pacer): (&Throttle, &Pacer),
+    recorder: &Recorder,
 ) -> Result<(), EngineError> {
+    let Claimed { item, token, known } = claimed;
     let mut renew = tokio::time::interval(options.lease / 3);
     renew.tick().await;
     // Waiting for a provider's slot counts as working: the lease is renewed meanwhile.
     let work = async {
         let _slots = options.limits.acquire(job.spec.source_id, job.spec.dest_id).await;
-        work(store, token, job, &item, (source, dest), throttle).await
+        work(store, &token, job, (&item, known), (source, dest), throttle).await
     };
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
             result = &mut work => break result,
             _ = renew.tick() => {
-                if !store.renew_lease(job.id, &item.source_key, token, now_ms() + ms(options.lease)).await? {
+                if !store.renew_lease(job.id, &item.source_key, &token, now_ms() + ms(options.lease)).await? {
                     // Another worker owns the item now; its result will count.
                     return Ok(());
                 }
@@ -336,18 +347,78 @@ async fn handle(
         pacer.success();
     }
     // The item's end and the catalog's record of it are written together.
-    let changes = catalog(job, &item, &outcome);
-    if store.finish_item(job.id, &item.source_key, token, &outcome, Utc::now(), &changes).await? {
-        let status = match &outcome {
-            ItemOutcome::Done { .. } => "done",
-            ItemOutcome::Retry { .. } => "pending",
-            ItemOutcome::Failed { .. } => "failed",
-        };
+    let catalog = catalog(job, &item, &outcome);
+    let status = match &outcome {
+        ItemOutcome::Done { .. } => "done",
+        ItemOutcome::Retry { .. } => "pending",
+        ItemOutcome::Failed { .. } => "failed",
+    };
+    let finish = ItemFinish { source_key: item.source_key.clone(), token: token.clone(), outcome, catalog };
+    if recorder.record(finish).await? {
         let kind =
             EventKind::Item { key: item.source_key.clone(), status: status.to_owned(), size: item.size };
         options.events.publish(job.id, kind);
     }
     Ok(())
+}
+
+/// The most item ends written in one transaction.
+const RECORD_BATCH: usize = 128;
+
+type Reply = tokio::sync::oneshot::Sender<Result<bool, EngineError>>;
+
+/// Writes finished items to the store in batches: the ends that arrive while one
+/// batch is written go into the next, so the database sees one transaction per
+/// batch rather than one per object, and a worker learns that its item is
+/// recorded before it takes the next.
+#[derive(Clone)]
+struct Recorder {
+    queue: tokio::sync::mpsc::UnboundedSender<(ItemFinish, Reply)>,
+}
+
+impl Recorder {
+    fn spawn(store: Arc<dyn Store>, job_id: uuid::Uuid) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, mut incoming) = tokio::sync::mpsc::unbounded_channel::<(ItemFinish, Reply)>();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while incoming.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+                let (finishes, replies): (Vec<ItemFinish>, Vec<Reply>) = batch.drain(..).unzip();
+                match store.finish_items(job_id, &finishes, Utc::now()).await {
+                    Ok(recorded) => {
+                        for (reply, taken) in replies.into_iter().zip(recorded) {
+                            let _ = reply.send(Ok(taken));
+                        }
+                    }
+                    Err(e) => {
+                        let text = format!("recording finished items: {}", error_chain(&e));
+                        for reply in replies {
+                            let _ = reply.send(Err(EngineError::Store(DbError::Unavailable(text.clone()))));
+                        }
+                    }
+                }
+            }
+        });
+        (Self { queue }, task)
+    }
+
+    /// Has an item's end written; false when its lease was lost.
+    async fn record(&self, finish: ItemFinish) -> Result<bool, EngineError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || EngineError::Invalid("the recorder of finished items stopped".to_owned());
+        self.queue.send((finish, reply)).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// An error with its causes, for a message passed on as text.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 /// Runs a job's items until none is left, the job is paused or cancelled, or a
@@ -370,6 +441,9 @@ pub async fn run_job(
     let throttle = Throttle::new(limit(&job));
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
     let pacer = Pacer::new(concurrency);
+    let (recorder, recording) = Recorder::spawn(store.clone(), job_id);
+    // The recorder ends when the last item task lets go of it.
+    let _recording = AbortOnDrop(recording);
     // Each item runs as its own task, so its store calls progress while this loop
     // waits on the store for the next claim.
     let mut in_flight = tokio::task::JoinSet::new();
@@ -395,14 +469,41 @@ pub async fn run_job(
             let batch = store
                 .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
                 .await?;
+            // The catalog's ids for the batch's sources, in one query.
+            let keys: Vec<String> = batch
+                .iter()
+                .filter(|item| item.action != ItemAction::Delete)
+                .map(|item| item.source_key.clone())
+                .collect();
+            let known: HashMap<String, uuid::Uuid> = if keys.is_empty() {
+                HashMap::new()
+            } else {
+                store
+                    .find_copies(job.spec.source_id, &keys)
+                    .await?
+                    .into_iter()
+                    .map(|copy| (copy.key, copy.document_id))
+                    .collect()
+            };
             for item in batch {
-                let (store, options) = (store.clone(), options.clone());
+                let (store, options, recorder) = (store.clone(), options.clone(), recorder.clone());
                 let (throttle, pacer) = (throttle.clone(), pacer.clone());
-                let (job, token, source, dest) = (job.clone(), token.clone(), source.clone(), dest.clone());
+                let (job, source, dest) = (job.clone(), source.clone(), dest.clone());
+                let claimed =
+                    Claimed { known: known.get(&item.source_key).copied(), item, token: token.clone() };
                 in_flight.spawn(async move {
                     let (source, dest) = (source.as_ref(), dest.as_ref());
-                    handle(store.as_ref(), &options, &job, item, &token, (source, dest), (&throttle, &pacer))
-                        .await
+                    let (throttle, pacer) = (&throttle, &pacer);
+                    handle(
+                        store.as_ref(),
+                        &options,
+                        &job,
+                        claimed,
+                        (source, dest),
+                        (throttle, pacer),
+                        &recorder,
+                    )
+                    .await
                 });
             }
         }
@@ -426,6 +527,15 @@ pub async fn run_job(
             }
             () = tokio::time::sleep(options.poll) => {}
         }
+    }
+}
+
+/// Stops a task when its owner is done with it (a `run_job` that returns early).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

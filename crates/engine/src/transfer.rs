@@ -1,11 +1,12 @@
-//! Copies one object and proves the copy: the bytes are hashed (SHA-256) while they
-//! stream from the source to the destination, never held whole in memory; a short
-//! or corrupted download fails before the destination completes the write; the
-//! result is checked against the checksum the destination reports, or by reading
-//! the destination back.
+//! Copies one object and proves the copy: the bytes stream from the source to the
+//! destination, never held whole in memory, and are hashed (SHA-256) once, by the
+//! writer as it sends them; a short or corrupted download fails before the
+//! destination completes the write; the result is checked against the checksum
+//! the destination reports, or by reading the destination back.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use ferry_storage::{
@@ -62,16 +63,6 @@ pub struct Transferred {
     pub ferry_uuid: Option<String>,
 }
 
-#[derive(Default)]
-struct Tally {
-    hasher: Sha256,
-    bytes: u64,
-}
-
-fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
-    tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn damaged(key: &ObjectKey, message: String) -> ProviderError {
     ProviderError::new(ErrorKind::ChecksumMismatch, "copy", message)
         .with_key(key)
@@ -94,7 +85,9 @@ pub async fn copy_object(
     let meta = got.meta;
     let declared_size = meta.size;
     let declared_sha = meta.sha256().map(str::to_ascii_lowercase);
-    let tags = if options.copy_tags && source.capabilities().tags && dest.capabilities().tags {
+    // A read that says the object has no tags saves asking for them.
+    let tagged = meta.tag_count != Some(0);
+    let tags = if tagged && options.copy_tags && source.capabilities().tags && dest.capabilities().tags {
         match source.get_tags(from, meta.version.as_deref()).await {
             Ok(tags) => tags,
             // A server without tagging (many S3-compatible ones) has no tags to copy.
@@ -105,16 +98,14 @@ pub async fn copy_object(
         BTreeMap::new()
     };
 
-    let tally = Arc::new(Mutex::new(Tally::default()));
+    // The bytes are counted on the way; the writer hashes them as it sends them,
+    // so each byte is hashed once.
+    let read = Arc::new(AtomicU64::new(0));
     let counting = {
-        let tally = tally.clone();
+        let read = read.clone();
         let throttle = options.throttle.clone();
         got.body.and_then(move |chunk: Bytes| {
-            {
-                let mut t = lock(&tally);
-                t.hasher.update(&chunk);
-                t.bytes += chunk.len() as u64;
-            }
+            read.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             let throttle = throttle.clone();
             async move {
                 if let Some(throttle) = throttle {
@@ -124,30 +115,16 @@ pub async fn copy_object(
             }
         })
     };
-    // After the last chunk: a short or altered download ends the body with an error,
-    // so the destination never completes the write.
+    // After the last chunk: a short download ends the body with an error, so the
+    // destination never completes the write. (A body that does not match the
+    // source's declared SHA-256 is refused by the destination itself.)
     let end_check = {
-        let tally = tally.clone();
+        let read = read.clone();
         let key = from.clone();
-        let declared_sha = declared_sha.clone();
         stream::once(async move {
-            let t = lock(&tally);
-            if t.bytes != declared_size {
-                return Some(Err(damaged(
-                    &key,
-                    format!("read {} of {declared_size} bytes from the source", t.bytes),
-                )));
-            }
-            if let Some(expected) = &declared_sha {
-                let actual = hex::encode(t.hasher.clone().finalize());
-                if &actual != expected {
-                    return Some(Err(damaged(
-                        &key,
-                        format!("the source sent bytes with SHA-256 {actual}, not {expected}"),
-                    )));
-                }
-            }
-            None
+            let bytes = read.load(Ordering::Relaxed);
+            (bytes != declared_size)
+                .then(|| Err(damaged(&key, format!("read {bytes} of {declared_size} bytes from the source"))))
         })
         .filter_map(|r| async move { r })
     };
@@ -172,8 +149,19 @@ pub async fn copy_object(
                 sha256: declared_sha,
             },
         )
-        .await?;
-    let sha256 = hex::encode(lock(&tally).hasher.clone().finalize());
+        .await
+        .map_err(|e| {
+            // Damaged on the way in or out: reading and writing again may help.
+            if e.kind() == ErrorKind::ChecksumMismatch { e.with_retry(Retry::Temporary) } else { e }
+        })?;
+    let Some(sha256) = put.written_sha256.map(|s| s.to_ascii_lowercase()) else {
+        return Err(ProviderError::new(
+            ErrorKind::Unexpected,
+            "copy",
+            "the destination did not report the SHA-256 of what it wrote",
+        )
+        .with_key(to));
+    };
     if put.size != declared_size {
         return Err(damaged(to, format!("the destination stored {} of {declared_size} bytes", put.size)));
     }

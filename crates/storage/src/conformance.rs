@@ -72,7 +72,14 @@ impl Suite {
 
     async fn put(&self, p: &dyn Provider, key: &ObjectKey, data: &[u8]) -> Result<PutResult, String> {
         let options = PutOptions { size: Some(data.len() as u64), ..PutOptions::default() };
-        p.put(key, body_from_bytes(data.to_vec()), options).await.map_err(|e| format!("put {key}: {e}"))
+        let put = p
+            .put(key, body_from_bytes(data.to_vec()), options)
+            .await
+            .map_err(|e| format!("put {key}: {e}"))?;
+        // Every write names the SHA-256 of what it took, so a copy hashes once.
+        let written = put.written_sha256.as_deref();
+        ensure!(written == Some(sha256_hex(data).as_str()), "put {key} reported SHA-256 {written:?}");
+        Ok(put)
     }
 
     async fn read(&self, p: &dyn Provider, key: &ObjectKey) -> Result<Vec<u8>, String> {
@@ -303,6 +310,13 @@ impl Suite {
         put.map_err(|e| e.to_string())?;
         let got = p.get_tags(&key, None).await.map_err(|e| e.to_string())?;
         ensure!(got == tags, "tags {got:?}");
+        // A read may tell how many tags there are, never that a tagged object has none.
+        let read = p.get(&key, GetOptions::default()).await.map_err(|e| e.to_string())?;
+        ensure!(
+            matches!(read.meta.tag_count, None | Some(2)),
+            "a read counted {:?} tags",
+            read.meta.tag_count
+        );
         self.remove(p, &key).await
     }
 

@@ -292,12 +292,10 @@ impl LocalProvider {
             .map_err(io("put", key))?;
         let mut written = 0u64;
         let mut body = body;
-        let mut hasher = options.sha256.as_ref().map(|_| <sha2::Sha256 as sha2::Digest>::new());
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
         while let Some(chunk) = body.try_next().await? {
             file.write_all(&chunk).await.map_err(io("put", key))?;
-            if let Some(h) = hasher.as_mut() {
-                sha2::Digest::update(h, &chunk);
-            }
+            sha2::Digest::update(&mut hasher, &chunk);
             written += chunk.len() as u64;
         }
         if let Some(expected) = options.size
@@ -305,9 +303,8 @@ impl LocalProvider {
         {
             return Err(invalid("put", key, &format!("expected {expected} bytes, received {written}")));
         }
-        if let Some(h) = hasher {
-            crate::check_sha256("put", key, options.sha256.as_deref(), &sha2::Digest::finalize(h))?;
-        }
+        let digest = sha2::Digest::finalize(hasher);
+        crate::check_sha256("put", key, options.sha256.as_deref(), &digest)?;
         file.flush().await.map_err(io("put", key))?;
         let std_file = file.into_std().await;
         let temp_path = temp.path.clone();
@@ -356,7 +353,13 @@ impl LocalProvider {
             dir.sync_all().await.map_err(io("put", key))?;
         }
         let meta = self.meta_of(key.clone(), &finished, None);
-        Ok(PutResult { etag: meta.etag, version: None, size: written, hashes: BTreeMap::new() })
+        Ok(PutResult {
+            etag: meta.etag,
+            version: None,
+            size: written,
+            hashes: BTreeMap::new(),
+            written_sha256: Some(hex::encode(digest)),
+        })
     }
 }
 

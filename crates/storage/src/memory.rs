@@ -175,6 +175,7 @@ impl Provider for MemoryProvider {
             content_type: options.content_type,
             user_metadata: options.user_metadata.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(),
             hashes: BTreeMap::from([(HashKind::Sha256, sha)]),
+            tag_count: u32::try_from(options.tags.len()).ok(),
         };
         let mut objects = self.lock()?;
         let versions = objects.entry(self.slot(key)).or_default();
@@ -188,6 +189,7 @@ impl Provider for MemoryProvider {
             version: meta.version.clone(),
             size: meta.size,
             hashes: meta.hashes.clone(),
+            written_sha256: meta.sha256().map(str::to_owned),
         };
         let entry = Version { meta, tags: options.tags, data, deleted: false };
         if self.config.versioned {

@@ -36,6 +36,9 @@ pub struct ObjectMeta {
     pub user_metadata: BTreeMap<String, String>,
     /// Content hashes the provider really knows.
     pub hashes: BTreeMap<HashKind, String>,
+    /// How many tags the object carries, when the read said so (S3 sends the count
+    /// with every download); `None` when unknown, so the tags must be asked for.
+    pub tag_count: Option<u32>,
 }
 
 impl ObjectMeta {

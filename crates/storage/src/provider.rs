@@ -89,6 +89,10 @@ pub struct PutResult {
     pub size: u64,
     /// Content hashes the provider confirmed.
     pub hashes: BTreeMap<HashKind, String>,
+    /// The SHA-256 (lowercase hex) of the bytes this write took from its body,
+    /// computed while sending them: every `put` reports it, so a copy hashes its
+    /// bytes once. `None` where no body passed through Ferry (a server-side copy).
+    pub written_sha256: Option<String>,
 }
 
 /// How to delete.

@@ -18,6 +18,8 @@ mod metadata;
 mod upload;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -41,6 +43,9 @@ pub struct S3Provider {
     client: Client,
     config: S3Config,
     versioned: bool,
+    /// Set once the server answers a tag request with "not implemented": it is
+    /// not asked again.
+    no_tags: Arc<AtomicBool>,
 }
 
 fn to_chrono(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<DateTime<Utc>> {
@@ -66,7 +71,7 @@ impl S3Provider {
     pub async fn connect(config: S3Config) -> Result<Self> {
         config.validate()?;
         let client = Client::from_conf(config.sdk_config()?);
-        let mut provider = Self { client, config, versioned: false };
+        let mut provider = Self { client, config, versioned: false, no_tags: Arc::default() };
         provider.versioned = provider.detect_versioning().await;
         Ok(provider)
     }
@@ -83,6 +88,11 @@ impl S3Provider {
                 .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>")),
             Err(_) => false,
         }
+    }
+
+    /// Whether objects may carry tags here: configured so, and not refused yet.
+    fn keeps_tags(&self) -> bool {
+        self.config.tags && !self.no_tags.load(Ordering::Relaxed)
     }
 
     /// Checks that the bucket exists and the credentials reach it.
@@ -239,7 +249,7 @@ impl Provider for S3Provider {
             copy_server_side: true,
             versions: self.versioned,
             user_metadata: true,
-            tags: self.config.tags,
+            tags: self.keeps_tags(),
             content_type: true,
             preserve_modified: false,
             case_insensitive: false,
@@ -316,6 +326,12 @@ impl Provider for S3Provider {
         meta.version = out.version_id().map(str::to_owned);
         meta.content_type = out.content_type().map(str::to_owned);
         meta.user_metadata = lowercase(out.metadata());
+        // Sent by servers that keep tags, and only when the object has some.
+        meta.tag_count = match out.tag_count() {
+            Some(n) => u32::try_from(n).ok(),
+            None if self.keeps_tags() => None,
+            None => Some(0),
+        };
         let body = download_stream(out.body, length, key.clone());
         Ok(GetResult { meta, body })
     }
@@ -359,6 +375,7 @@ impl Provider for S3Provider {
             version: out.version_id().map(str::to_owned),
             size,
             hashes: BTreeMap::new(),
+            written_sha256: None,
         })
     }
 
@@ -392,7 +409,7 @@ impl Provider for S3Provider {
     }
 
     async fn get_tags(&self, key: &ObjectKey, version: Option<&str>) -> Result<BTreeMap<String, String>> {
-        if !self.config.tags {
+        if !self.keeps_tags() {
             return Err(ProviderError::unsupported("get_tags").with_key(key));
         }
         let out = self
@@ -403,7 +420,13 @@ impl Provider for S3Provider {
             .set_version_id(version.map(str::to_owned))
             .send()
             .await
-            .map_err(|e| map_sdk_error("get tags", Some(key), e))?;
+            .map_err(|e| {
+                let err = map_sdk_error("get tags", Some(key), e);
+                if err.kind() == ErrorKind::Unsupported {
+                    self.no_tags.store(true, Ordering::Relaxed);
+                }
+                err
+            })?;
         Ok(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
     }
 

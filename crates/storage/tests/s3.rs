@@ -255,3 +255,34 @@ async fn a_name_resolving_to_a_refused_address_is_never_connected_to() {
     let _ = allowing.head(&ObjectKey::new("key").unwrap()).await;
     assert!(connections.load(std::sync::atomic::Ordering::SeqCst) > 0, "the same name connects when allowed");
 }
+
+#[tokio::test]
+async fn a_server_without_tags_is_asked_once_and_reads_count_tags() {
+    // s3s-fs keeps no tags: the first refusal is remembered, so copies stop asking.
+    let Some(p) = provider("FERRY_TEST_S3_S3SFS", |_| {}).await else {
+        return skipped("FERRY_TEST_S3_S3SFS");
+    };
+    let key = ObjectKey::new("tagless.txt").unwrap();
+    let options = PutOptions { size: Some(4), ..PutOptions::default() };
+    p.put(&key, ferry_storage::body_from_bytes(&b"none"[..]), options).await.unwrap();
+    assert!(p.capabilities().tags, "configured to keep tags until the server says otherwise");
+    let got = p.get(&key, GetOptions::default()).await.unwrap();
+    assert_eq!(got.meta.tag_count, None, "unknown until the server answers a tag request");
+    let err = p.get_tags(&key, None).await.unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert!(!p.capabilities().tags, "the refusal is remembered");
+    let got = p.get(&key, GetOptions::default()).await.unwrap();
+    assert_eq!(got.meta.tag_count, Some(0), "a server without tags holds none");
+
+    // moto sends the count with each read of a tagged object.
+    let Some(p) = provider("FERRY_TEST_S3_MOTO", |_| {}).await else { return skipped("FERRY_TEST_S3_MOTO") };
+    let tags = std::collections::BTreeMap::from([
+        ("a".to_owned(), "1".to_owned()),
+        ("b".to_owned(), "2".to_owned()),
+    ]);
+    let options = PutOptions { size: Some(6), tags, ..PutOptions::default() };
+    p.put(&key, ferry_storage::body_from_bytes(&b"tagged"[..]), options).await.unwrap();
+    let got = p.get(&key, GetOptions::default()).await.unwrap();
+    assert_eq!(got.meta.tag_count, Some(2));
+    assert!(p.capabilities().tags);
+}

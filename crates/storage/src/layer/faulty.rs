@@ -242,8 +242,28 @@ impl<P: Provider> Provider for Faulty<P> {
 
     async fn put(&self, key: &ObjectKey, body: ByteStream, options: PutOptions) -> Result<PutResult> {
         let faults = self.before(Op::Put, "put", Some(key)).await?;
+        if faults.is_empty() {
+            return self.inner.put(key, body, options).await;
+        }
+        // The damage happens on the way, after the writer hashed what it sent: the
+        // result names the bytes sent, not the damaged ones that arrived.
+        let sent = std::sync::Arc::new(Mutex::new(<sha2::Sha256 as sha2::Digest>::new()));
+        let seen = sent.clone();
+        let body = body
+            .inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    sha2::Digest::update(
+                        &mut *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                        chunk,
+                    );
+                }
+            })
+            .boxed();
         let body = damage(body, &faults, options.size);
-        self.inner.put(key, body, options).await
+        let mut result = self.inner.put(key, body, options).await?;
+        let digest = sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        result.written_sha256 = Some(hex::encode(sha2::Digest::finalize(digest)));
+        Ok(result)
     }
 
     async fn delete(&self, key: &ObjectKey, options: DeleteOptions) -> Result<()> {

@@ -65,11 +65,17 @@ pub(crate) async fn put(
         return Err(ProviderError::unsupported("put with tags (this server keeps no tags)").with_key(key));
     }
     let threshold = usize::try_from(p.config.multipart_threshold).unwrap_or(usize::MAX);
-    let mut first = BytesMut::new();
+    // Chunks are kept as they came: a body that arrives in one piece is sent
+    // without being copied.
+    let mut first: Vec<Bytes> = Vec::new();
+    let mut buffered = 0_usize;
     let mut ended = false;
-    while first.len() <= threshold {
+    while buffered <= threshold {
         match body.try_next().await? {
-            Some(chunk) => first.extend_from_slice(&chunk),
+            Some(chunk) => {
+                buffered += chunk.len();
+                first.push(chunk);
+            }
             None => {
                 ended = true;
                 break;
@@ -77,10 +83,26 @@ pub(crate) async fn put(
         }
     }
     if ended {
-        put_single(p, key, first.freeze(), &options).await
+        put_single(p, key, join(first, buffered), &options).await
     } else {
-        put_multipart(p, key, first, body, &options).await
+        let mut buffer = BytesMut::with_capacity(buffered);
+        for chunk in &first {
+            buffer.extend_from_slice(chunk);
+        }
+        put_multipart(p, key, buffer, body, &options).await
     }
+}
+
+/// The chunks as one buffer, copied only when there are several.
+fn join(mut chunks: Vec<Bytes>, len: usize) -> Bytes {
+    if chunks.len() == 1 {
+        return chunks.pop().unwrap_or_default();
+    }
+    let mut whole = BytesMut::with_capacity(len);
+    for chunk in &chunks {
+        whole.extend_from_slice(chunk);
+    }
+    whole.freeze()
 }
 
 async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutOptions) -> Result<PutResult> {
@@ -105,7 +127,14 @@ async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutO
     if options.if_none_match {
         request = request.if_none_match("*");
     }
-    let out = request.send().await.map_err(|e| conditional(map_sdk_error("put", Some(key), e), options))?;
+    let sent = if p.config.send_checksums {
+        // The server checks the body against its SHA-256 header, so the signature
+        // need not hash the body a second time.
+        request.customize().disable_payload_signing().send().await
+    } else {
+        request.send().await
+    };
+    let out = sent.map_err(|e| conditional(map_sdk_error("put", Some(key), e), options))?;
     let mut hashes = BTreeMap::new();
     if let Some(sha) = sha256_from_b64(out.checksum_sha256()) {
         hashes.insert(HashKind::Sha256, sha);
@@ -115,6 +144,7 @@ async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutO
         version: out.version_id().map(str::to_owned),
         size,
         hashes,
+        written_sha256: Some(hex::encode(digest)),
     })
 }
 
@@ -292,6 +322,7 @@ async fn upload_parts(
         version: out.version_id().map(str::to_owned),
         size: total,
         hashes,
+        written_sha256: Some(hex::encode(whole)),
     })
 }
 
@@ -313,7 +344,7 @@ async fn upload_part(
     (number, data, digest): (i32, Bytes, [u8; 32]),
 ) -> Result<CompletedPart> {
     let digest = b64(&digest);
-    let mut request = p
+    let request = p
         .client
         .upload_part()
         .bucket(&p.config.bucket)
@@ -322,10 +353,13 @@ async fn upload_part(
         .part_number(number)
         .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
         .body(AwsBody::from(data));
-    if p.config.send_checksums {
-        request = request.checksum_sha256(digest.clone());
+    let out = if p.config.send_checksums {
+        // Checked by the server against the part's SHA-256 header instead.
+        request.checksum_sha256(digest.clone()).customize().disable_payload_signing().send().await
+    } else {
+        request.send().await
     }
-    let out = request.send().await.map_err(|e| map_sdk_error("put", Some(key), e))?;
+    .map_err(|e| map_sdk_error("put", Some(key), e))?;
     Ok(CompletedPart::builder()
         .set_e_tag(out.e_tag().map(str::to_owned))
         .part_number(number)
