@@ -13,6 +13,7 @@
 //! the upload.
 
 mod config;
+mod dialer;
 mod errors;
 mod metadata;
 mod upload;

@@ -192,11 +192,16 @@ impl S3Config {
     /// # Errors
     /// `InvalidConfig` for unusable settings.
     pub fn sdk_config(&self) -> Result<aws_sdk_s3::Config> {
-        let builder = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
-        let http = match &self.address_guard {
-            Some(guard) => builder.build_with_resolver(GuardedResolver(guard.clone())),
-            None => builder.build_https(),
+        let plain = self.endpoint.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));
+        let http = if plain {
+            super::dialer::plain_http_client(self.address_guard.clone(), self.connect_timeout)
+        } else {
+            let builder = aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
+            match &self.address_guard {
+                Some(guard) => builder.build_with_resolver(GuardedResolver(guard.clone())),
+                None => builder.build_https(),
+            }
         };
         let (request, response) = match self.checksums {
             ChecksumBehaviour::WhenRequired => {
