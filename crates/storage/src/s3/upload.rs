@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_s3::primitives::ByteStream as AwsBody;
+use aws_sdk_s3::primitives::{ByteStream as AwsBody, SdkBody};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
@@ -83,13 +83,50 @@ pub(crate) async fn put(
         }
     }
     if ended {
-        put_single(p, key, join(first, buffered), &options).await
+        put_single(p, key, first, buffered, &options).await
     } else {
         let mut buffer = BytesMut::with_capacity(buffered);
         for chunk in &first {
             buffer.extend_from_slice(chunk);
         }
         put_multipart(p, key, buffer, body, &options).await
+    }
+}
+
+/// A request body made of the chunks a download arrived in, with its exact size.
+struct Chunks {
+    left: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Chunks {
+    fn new(chunks: &[Bytes]) -> Self {
+        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
+        Self { left: chunks.iter().filter(|c| !c.is_empty()).cloned().collect(), remaining }
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.left.pop_front();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|chunk| Ok(http_body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
     }
 }
 
@@ -105,12 +142,30 @@ fn join(mut chunks: Vec<Bytes>, len: usize) -> Bytes {
     whole.freeze()
 }
 
-async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutOptions) -> Result<PutResult> {
-    let size = data.len() as u64;
+async fn put_single(
+    p: &S3Provider,
+    key: &ObjectKey,
+    chunks: Vec<Bytes>,
+    len: usize,
+    options: &PutOptions,
+) -> Result<PutResult> {
+    let size = len as u64;
     check_size(key, options.size, size)?;
-    let digest = Sha256::digest(&data);
+    let mut hasher = Sha256::new();
+    for chunk in &chunks {
+        hasher.update(chunk);
+    }
+    let digest = hasher.finalize();
     // A body that does not match its declared hash never reaches the bucket.
     check_sha256("put", key, options.sha256.as_deref(), &digest)?;
+    let body = if p.config.send_checksums {
+        // Sent as the chunks arrived, without gathering them into one buffer.
+        let chunks = std::sync::Arc::new(chunks);
+        AwsBody::new(SdkBody::retryable(move || SdkBody::from_body_1_x(Chunks::new(&chunks))))
+    } else {
+        // Payload signing hashes the body, which must then be one buffer.
+        AwsBody::from(join(chunks, len))
+    };
     let mut request = p
         .client
         .put_object()
@@ -120,7 +175,7 @@ async fn put_single(p: &S3Provider, key: &ObjectKey, data: Bytes, options: &PutO
         .set_content_type(options.content_type.clone())
         .set_metadata(metadata(options))
         .set_tagging(tagging(options))
-        .body(AwsBody::from(data));
+        .body(body);
     if p.config.send_checksums {
         request = request.checksum_sha256(b64(&digest));
     }
