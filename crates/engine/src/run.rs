@@ -362,6 +362,9 @@ async fn handle(
     Ok(())
 }
 
+/// How soon to look again for items while the planner is still writing them.
+const PLANNING_POLL: Duration = Duration::from_millis(10);
+
 /// The most item ends written in one transaction.
 const RECORD_BATCH: usize = 128;
 
@@ -517,8 +520,14 @@ pub async fn run_job(
                 settle(store.as_ref(), &options.events, job_id, &counts).await?;
                 return Ok(counts);
             }
-            // Items wait for their retry time or sit under another worker's lease.
-            tokio::time::sleep(options.poll).await;
+            // Items wait for their retry time or sit under another worker's lease;
+            // while the job plans, its first items are moments away.
+            let wait = if job.status == JobStatus::Planning {
+                options.poll.min(PLANNING_POLL)
+            } else {
+                options.poll
+            };
+            tokio::time::sleep(wait).await;
             continue;
         }
         tokio::select! {

@@ -47,6 +47,10 @@ pub struct S3Provider {
     /// Set once the server answers a tag request with "not implemented": it is
     /// not asked again.
     no_tags: Arc<AtomicBool>,
+    /// Until the server has answered a tag request, one request at a time asks:
+    /// the many copies that start together learn the answer from the first.
+    tags_answered: Arc<AtomicBool>,
+    tags_probe: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn to_chrono(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<DateTime<Utc>> {
@@ -72,7 +76,14 @@ impl S3Provider {
     pub async fn connect(config: S3Config) -> Result<Self> {
         config.validate()?;
         let client = Client::from_conf(config.sdk_config()?);
-        let mut provider = Self { client, config, versioned: false, no_tags: Arc::default() };
+        let mut provider = Self {
+            client,
+            config,
+            versioned: false,
+            no_tags: Arc::default(),
+            tags_answered: Arc::default(),
+            tags_probe: Arc::default(),
+        };
         provider.versioned = provider.detect_versioning().await;
         Ok(provider)
     }
@@ -413,6 +424,15 @@ impl Provider for S3Provider {
         if !self.keeps_tags() {
             return Err(ProviderError::unsupported("get_tags").with_key(key));
         }
+        let _probing = if self.tags_answered.load(Ordering::Relaxed) {
+            None
+        } else {
+            let probing = self.tags_probe.lock().await;
+            if !self.keeps_tags() {
+                return Err(ProviderError::unsupported("get_tags").with_key(key));
+            }
+            Some(probing)
+        };
         let out = self
             .client
             .get_object_tagging()
@@ -426,8 +446,13 @@ impl Provider for S3Provider {
                 if err.kind() == ErrorKind::Unsupported {
                     self.no_tags.store(true, Ordering::Relaxed);
                 }
+                // An answer from the server, not a failure to reach it.
+                if !err.is_temporary() {
+                    self.tags_answered.store(true, Ordering::Relaxed);
+                }
                 err
             })?;
+        self.tags_answered.store(true, Ordering::Relaxed);
         Ok(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
     }
 

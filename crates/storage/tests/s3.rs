@@ -268,8 +268,12 @@ async fn a_server_without_tags_is_asked_once_and_reads_count_tags() {
     assert!(p.capabilities().tags, "configured to keep tags until the server says otherwise");
     let got = p.get(&key, GetOptions::default()).await.unwrap();
     assert_eq!(got.meta.tag_count, None, "unknown until the server answers a tag request");
-    let err = p.get_tags(&key, None).await.unwrap_err();
-    assert!(err.is_unsupported(), "{err}");
+    // Copies that start together: one asks, the others learn its answer.
+    let asks = (0..16).map(|_| p.get_tags(&key, None));
+    for answer in futures::future::join_all(asks).await {
+        let err = answer.unwrap_err();
+        assert!(err.is_unsupported(), "{err}");
+    }
     assert!(!p.capabilities().tags, "the refusal is remembered");
     let got = p.get(&key, GetOptions::default()).await.unwrap();
     assert_eq!(got.meta.tag_count, Some(0), "a server without tags holds none");
