@@ -971,7 +971,7 @@ macro_rules! shared_store {
 
             async fn record_copy(&self, copy: &$crate::CopyRecord) -> $crate::Result<()> {
                 let mut tx = self.writer().begin_with($begin_write).await?;
-                record_copy_in(&mut tx, copy).await?;
+                record_copies_in(&mut tx, &[copy]).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1270,13 +1270,9 @@ macro_rules! shared_store {
             if !independent {
                 for change in changes {
                     match change {
-                        $crate::CatalogChange::Record(copy) => record_copy_in(tx, copy).await?,
+                        $crate::CatalogChange::Record(copy) => record_copies_in(tx, &[copy]).await?,
                         $crate::CatalogChange::Forget { provider_id, key } => {
-                            sqlx::query("delete from document_copy where provider_id = $1 and key = $2")
-                                .bind(*provider_id)
-                                .bind(key)
-                                .execute(&mut **tx)
-                                .await?;
+                            forget_copies_in(tx, &[(*provider_id, key.as_str())]).await?;
                         }
                     }
                 }
@@ -1296,6 +1292,17 @@ macro_rules! shared_store {
                     $crate::CatalogChange::Record(_) => None,
                 })
                 .collect();
+            record_copies_in(tx, &records).await?;
+            forget_copies_in(tx, &forgets).await
+        }
+
+        /// Records documents' copies inside the caller's transaction, a statement
+        /// per step for a chunk of them: the document is created when new, and
+        /// another document's copy at the same place gives way.
+        async fn record_copies_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            records: &[&$crate::CopyRecord],
+        ) -> $crate::Result<()> {
             for part in records.chunks(FINISH_CHUNK) {
                 let mut seen = std::collections::HashSet::new();
                 let documents: Vec<&&$crate::CopyRecord> = part.iter().filter(|c| seen.insert(c.document_id)).collect();
@@ -1309,7 +1316,6 @@ macro_rules! shared_store {
                     query = query.bind(copy.document_id).bind(&copy.title).bind(copy.last_seen_at);
                 }
                 query.execute(&mut **tx).await?;
-                // Another document's copy at one of these places is gone.
                 // (Row values `in` a select, so both databases look the places up by index.)
                 let sql = format!(
                     "delete from document_copy
@@ -1350,7 +1356,15 @@ macro_rules! shared_store {
                 }
                 query.execute(&mut **tx).await?;
             }
-            for part in forgets.chunks(FINISH_CHUNK) {
+            Ok(())
+        }
+
+        /// Forgets the copies at these places inside the caller's transaction.
+        async fn forget_copies_in(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            places: &[(uuid::Uuid, &str)],
+        ) -> $crate::Result<()> {
+            for part in places.chunks(FINISH_CHUNK) {
                 let sql = format!(
                     "delete from document_copy
                      where (provider_id, key) in (select v.column1, v.column2 from (values {}) as v)",
@@ -1362,47 +1376,6 @@ macro_rules! shared_store {
                 }
                 query.execute(&mut **tx).await?;
             }
-            Ok(())
-        }
-
-        /// Records a document's copy inside the caller's transaction.
-        async fn record_copy_in(
-            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
-            copy: &$crate::CopyRecord,
-        ) -> $crate::Result<()> {
-                sqlx::query(
-                    "insert into document (document_id, title, created_at) values ($1, $2, $3)
-                     on conflict (document_id) do nothing",
-                )
-                .bind(copy.document_id)
-                .bind(&copy.title)
-                .bind(copy.last_seen_at)
-                .execute(&mut **tx)
-                .await?;
-                sqlx::query("delete from document_copy where provider_id = $1 and key = $2 and document_id <> $3")
-                    .bind(copy.provider_id)
-                    .bind(&copy.key)
-                    .bind(copy.document_id)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query(
-                    "insert into document_copy
-                       (document_id, provider_id, key, sha256, size, revision, sync_status, last_seen_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)
-                     on conflict (document_id, provider_id) do update set key = excluded.key,
-                       sha256 = excluded.sha256, size = excluded.size, revision = excluded.revision,
-                       sync_status = excluded.sync_status, last_seen_at = excluded.last_seen_at",
-                )
-                .bind(copy.document_id)
-                .bind(copy.provider_id)
-                .bind(&copy.key)
-                .bind(&copy.sha256)
-                .bind(copy.size)
-                .bind(&copy.revision)
-                .bind(&copy.sync_status)
-                .bind(copy.last_seen_at)
-                .execute(&mut **tx)
-                .await?;
             Ok(())
         }
 

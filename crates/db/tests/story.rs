@@ -325,21 +325,12 @@ fn finish(key: &str, token: &str, outcome: ItemOutcome, catalog: Vec<CatalogChan
     ItemFinish { source_key: key.to_owned(), token: token.to_owned(), outcome, catalog }
 }
 
-fn done_as(document_id: uuid::Uuid) -> ItemOutcome {
-    match done() {
-        ItemOutcome::Done {
-            verified, sha256, dest_etag, dest_version, prior_version, prior_backup, ..
-        } => ItemOutcome::Done {
-            verified,
-            sha256,
-            dest_etag,
-            dest_version,
-            prior_version,
-            prior_backup,
-            document_id: Some(document_id),
-        },
-        other => other,
+fn done_as(id: uuid::Uuid) -> ItemOutcome {
+    let mut outcome = done();
+    if let ItemOutcome::Done { document_id, .. } = &mut outcome {
+        *document_id = Some(id);
     }
+    outcome
 }
 
 /// Many items' ends written in one call, as the workers' recorder does: each
@@ -353,8 +344,7 @@ async fn finished_together(store: &dyn Store) {
     let plan: Vec<_> = keys.iter().map(|k| item(k, ItemAction::Copy, "1")).collect();
     store.upsert_items(job.id, &plan).await.unwrap();
     assert_eq!(store.claim_items(job.id, "w", "t1", 9_000, 1_000, 10).await.unwrap().len(), 7);
-    let doc = |_: u8| uuid::Uuid::now_v7();
-    let (old, da, db_, de, df, dg) = (doc(0), doc(1), doc(2), doc(3), doc(4), doc(5));
+    let [old, da, db_, de, df, dg] = std::array::from_fn(|_| uuid::Uuid::now_v7());
 
     // Another document sits where a.pdf's copy goes; its copy gives way.
     let first = [finish("z.pdf", "t1", done_as(old), vec![copy_at(old, dst.id, "archive/a.pdf")])];

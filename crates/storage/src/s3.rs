@@ -20,7 +20,7 @@ mod upload;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -44,14 +44,17 @@ pub struct S3Provider {
     client: Client,
     config: S3Config,
     versioned: bool,
-    /// Set once the server answers a tag request with "not implemented": it is
-    /// not asked again.
-    no_tags: Arc<AtomicBool>,
-    /// Until the server has answered a tag request, one request at a time asks:
-    /// the many copies that start together learn the answer from the first.
-    tags_answered: Arc<AtomicBool>,
+    /// What the server has said about tags: [`TAGS_UNKNOWN`] until it answers a
+    /// tag request, then [`TAGS_KEPT`] or [`TAGS_REFUSED`] (not asked again).
+    tag_support: Arc<AtomicU8>,
+    /// While unknown, one tag request at a time asks: the many copies that start
+    /// together learn the answer from the first.
     tags_probe: Arc<tokio::sync::Mutex<()>>,
 }
+
+const TAGS_UNKNOWN: u8 = 0;
+const TAGS_KEPT: u8 = 1;
+const TAGS_REFUSED: u8 = 2;
 
 fn to_chrono(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<DateTime<Utc>> {
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
@@ -80,8 +83,7 @@ impl S3Provider {
             client,
             config,
             versioned: false,
-            no_tags: Arc::default(),
-            tags_answered: Arc::default(),
+            tag_support: Arc::default(),
             tags_probe: Arc::default(),
         };
         provider.versioned = provider.detect_versioning().await;
@@ -104,7 +106,7 @@ impl S3Provider {
 
     /// Whether objects may carry tags here: configured so, and not refused yet.
     fn keeps_tags(&self) -> bool {
-        self.config.tags && !self.no_tags.load(Ordering::Relaxed)
+        self.config.tags && self.tag_support.load(Ordering::Relaxed) != TAGS_REFUSED
     }
 
     /// Checks that the bucket exists and the credentials reach it.
@@ -424,7 +426,7 @@ impl Provider for S3Provider {
         if !self.keeps_tags() {
             return Err(ProviderError::unsupported("get_tags").with_key(key));
         }
-        let _probing = if self.tags_answered.load(Ordering::Relaxed) {
+        let _probing = if self.tag_support.load(Ordering::Relaxed) != TAGS_UNKNOWN {
             None
         } else {
             let probing = self.tags_probe.lock().await;
@@ -444,15 +446,14 @@ impl Provider for S3Provider {
             .map_err(|e| {
                 let err = map_sdk_error("get tags", Some(key), e);
                 if err.kind() == ErrorKind::Unsupported {
-                    self.no_tags.store(true, Ordering::Relaxed);
-                }
-                // An answer from the server, not a failure to reach it.
-                if !err.is_temporary() {
-                    self.tags_answered.store(true, Ordering::Relaxed);
+                    self.tag_support.store(TAGS_REFUSED, Ordering::Relaxed);
+                } else if !err.is_temporary() {
+                    // An answer from the server (a missing object, say), not a failure to reach it.
+                    self.tag_support.store(TAGS_KEPT, Ordering::Relaxed);
                 }
                 err
             })?;
-        self.tags_answered.store(true, Ordering::Relaxed);
+        self.tag_support.store(TAGS_KEPT, Ordering::Relaxed);
         Ok(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
     }
 

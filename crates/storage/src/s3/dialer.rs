@@ -173,7 +173,8 @@ impl HttpConnector for Plain {
             match answer {
                 Ok(response) => HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
                     .map_err(|e| ConnectorError::other(e.into(), None)),
-                // Refused, reset or closed connections are worth another try.
+                // A connection that could not be made or broke (the error then names
+                // its cause) is worth another try; a request never sent is not.
                 Err(e) if e.is_connect() || std::error::Error::source(&e).is_some() => {
                     Err(ConnectorError::io(e.into()))
                 }

@@ -85,11 +85,7 @@ pub(crate) async fn put(
     if ended {
         put_single(p, key, first, buffered, &options).await
     } else {
-        let mut buffer = BytesMut::with_capacity(buffered);
-        for chunk in &first {
-            buffer.extend_from_slice(chunk);
-        }
-        put_multipart(p, key, buffer, body, &options).await
+        put_multipart(p, key, BytesMut::from(join(first, buffered)), body, &options).await
     }
 }
 
