@@ -353,13 +353,9 @@ async fn handle(
         ItemOutcome::Retry { .. } => "pending",
         ItemOutcome::Failed { .. } => "failed",
     };
+    let event = EventKind::Item { key: item.source_key.clone(), status: status.to_owned(), size: item.size };
     let finish = ItemFinish { source_key: item.source_key.clone(), token: token.clone(), outcome, catalog };
-    if recorder.record(finish).await? {
-        let kind =
-            EventKind::Item { key: item.source_key.clone(), status: status.to_owned(), size: item.size };
-        options.events.publish(job.id, kind);
-    }
-    Ok(())
+    recorder.record(finish, event)
 }
 
 /// How soon to look again for items while the planner is still writing them.
@@ -368,49 +364,107 @@ const PLANNING_POLL: Duration = Duration::from_millis(10);
 /// The most item ends written in one transaction.
 const RECORD_BATCH: usize = 128;
 
-type Reply = tokio::sync::oneshot::Sender<Result<bool, EngineError>>;
+/// How long the recorder waits for more ends before it writes: items that finish
+/// moments apart share a transaction instead of taking one each.
+const RECORD_LINGER: Duration = Duration::from_millis(20);
 
-/// Writes finished items to the store in batches: the ends that arrive while one
-/// batch is written go into the next, so the database sees one transaction per
-/// batch rather than one per object, and a worker learns that its item is
-/// recorded before it takes the next.
+enum Record {
+    /// An item's end, and the event to publish once it is written.
+    Finish(Box<ItemFinish>, EventKind),
+    /// Answered once everything sent before it is written.
+    Flush(tokio::sync::oneshot::Sender<Result<(), EngineError>>),
+}
+
+/// Writes finished items to the store in batches, so the database sees one
+/// transaction per batch rather than one per object. A worker hands its item's
+/// end over and takes the next item at once; the worker loop flushes the
+/// recorder before it reads the job's counts, so they include every end handed
+/// over. The first failed write stops the recorder, and every later hand-over
+/// or flush reports it.
 #[derive(Clone)]
 struct Recorder {
-    queue: tokio::sync::mpsc::UnboundedSender<(ItemFinish, Reply)>,
+    queue: tokio::sync::mpsc::UnboundedSender<Record>,
+    failure: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Recorder {
-    fn spawn(store: Arc<dyn Store>, job_id: uuid::Uuid) -> (Self, tokio::task::JoinHandle<()>) {
-        let (queue, mut incoming) = tokio::sync::mpsc::unbounded_channel::<(ItemFinish, Reply)>();
+    fn spawn(
+        store: Arc<dyn Store>,
+        events: Events,
+        job_id: uuid::Uuid,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, mut incoming) = tokio::sync::mpsc::unbounded_channel::<Record>();
+        let failure = Arc::new(std::sync::OnceLock::new());
+        let failed = failure.clone();
         let task = tokio::spawn(async move {
             let mut batch = Vec::new();
             while incoming.recv_many(&mut batch, RECORD_BATCH).await > 0 {
-                let (finishes, replies): (Vec<ItemFinish>, Vec<Reply>) = batch.drain(..).unzip();
-                match store.finish_items(job_id, &finishes, Utc::now()).await {
-                    Ok(recorded) => {
-                        for (reply, taken) in replies.into_iter().zip(recorded) {
-                            let _ = reply.send(Ok(taken));
-                        }
+                let until = tokio::time::Instant::now() + RECORD_LINGER;
+                while batch.len() < RECORD_BATCH && !batch.iter().any(|r| matches!(r, Record::Flush(_))) {
+                    let room = RECORD_BATCH - batch.len();
+                    let more = incoming.recv_many(&mut batch, room);
+                    if !matches!(tokio::time::timeout_at(until, more).await, Ok(n) if n > 0) {
+                        break;
                     }
-                    Err(e) => {
-                        let text = format!("recording finished items: {}", error_chain(&e));
-                        for reply in replies {
-                            let _ = reply.send(Err(EngineError::Store(DbError::Unavailable(text.clone()))));
+                }
+                let (mut finishes, mut published, mut flushes) = (Vec::new(), Vec::new(), Vec::new());
+                for record in batch.drain(..) {
+                    match record {
+                        Record::Finish(finish, event) => {
+                            finishes.push(*finish);
+                            published.push(event);
+                        }
+                        Record::Flush(reply) => flushes.push(reply),
+                    }
+                }
+                if !finishes.is_empty() {
+                    match store.finish_items(job_id, &finishes, Utc::now()).await {
+                        // An end refused for a lost lease is another worker's to tell.
+                        Ok(taken) => published
+                            .into_iter()
+                            .zip(taken)
+                            .filter(|(_, taken)| *taken)
+                            .for_each(|(event, _)| events.publish(job_id, event)),
+                        Err(e) => {
+                            let text = failed
+                                .get_or_init(|| format!("recording finished items: {}", error_chain(&e)));
+                            for reply in flushes {
+                                let _ = reply.send(Err(recorder_failed(text)));
+                            }
+                            return;
                         }
                     }
                 }
+                for reply in flushes {
+                    let _ = reply.send(Ok(()));
+                }
             }
         });
-        (Self { queue }, task)
+        (Self { queue, failure }, task)
     }
 
-    /// Has an item's end written; false when its lease was lost.
-    async fn record(&self, finish: ItemFinish) -> Result<bool, EngineError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let gone = || EngineError::Invalid("the recorder of finished items stopped".to_owned());
-        self.queue.send((finish, reply)).map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+    fn stopped(&self) -> EngineError {
+        self.failure.get().map_or_else(
+            || EngineError::Invalid("the recorder of finished items stopped".to_owned()),
+            |text| recorder_failed(text),
+        )
     }
+
+    /// Hands an item's end over to be written.
+    fn record(&self, finish: ItemFinish, event: EventKind) -> Result<(), EngineError> {
+        self.queue.send(Record::Finish(Box::new(finish), event)).map_err(|_| self.stopped())
+    }
+
+    /// Waits until every end handed over so far is written.
+    async fn flush(&self) -> Result<(), EngineError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue.send(Record::Flush(reply)).map_err(|_| self.stopped())?;
+        answer.await.map_err(|_| self.stopped())?
+    }
+}
+
+fn recorder_failed(text: &str) -> EngineError {
+    EngineError::Store(DbError::Unavailable(text.to_owned()))
 }
 
 /// An error with its causes, for a message passed on as text.
@@ -444,8 +498,8 @@ pub async fn run_job(
     let throttle = Throttle::new(limit(&job));
     let concurrency = usize::try_from(job.spec.concurrency.clamp(1, 256)).unwrap_or(1);
     let pacer = Pacer::new(concurrency);
-    let (recorder, recording) = Recorder::spawn(store.clone(), job_id);
-    // The recorder ends when the last item task lets go of it.
+    let (recorder, recording) = Recorder::spawn(store.clone(), options.events.clone(), job_id);
+    // The recorder ends with this loop; the loop flushes it before it returns.
     let _recording = AbortOnDrop(recording);
     // Each item runs as its own task, so its store calls progress while this loop
     // waits on the store for the next claim.
@@ -511,6 +565,8 @@ pub async fn run_job(
             }
         }
         if in_flight.is_empty() {
+            // The counts include every end handed to the recorder.
+            recorder.flush().await?;
             let counts = store.job_counts(job_id).await?;
             if stopping {
                 return Ok(counts);
