@@ -427,6 +427,14 @@ async fn finished_together(store: &dyn Store) {
     assert!(store.find_copies(src.id, &[]).await.unwrap().is_empty());
     let failures = store.job_events(Some(job.id), Some("item_failed"), 10).await.unwrap();
     assert_eq!(failures.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>(), ["d.pdf: no"]);
+
+    // Each provider counts its own copies, looked up alone or listed with the rest.
+    let figures = |p: &ferry_db::ProviderRecord| (p.documents, p.bytes);
+    assert_eq!(figures(&store.provider_by_id(dst.id).await.unwrap()), (3, 30), "a, e and f");
+    assert_eq!(figures(&store.provider_by_id(src.id).await.unwrap()), (1, 10), "a only: e was moved");
+    let listed = store.list_providers().await.unwrap();
+    let listed = |id: uuid::Uuid| listed.iter().find(|p| p.id == id).map(figures);
+    assert_eq!((listed(dst.id), listed(src.id)), (Some((3, 30)), Some((1, 10))));
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {
