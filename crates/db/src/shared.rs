@@ -514,12 +514,19 @@ macro_rules! shared_store {
 
             async fn upsert_items(&self, job_id: uuid::Uuid, items: &[$crate::NewItem]) -> $crate::Result<()> {
                 let mut tx = self.writer().begin_with($begin_write).await?;
-                for item in items {
-                    let status = if item.action == ferry_model::job::ItemAction::Skip { "skipped" } else { "pending" };
-                    sqlx::query(
+                // A chunk of items per statement; a key named twice in one batch (never
+                // from a listing) is written a row at a time, the last one winning.
+                let distinct = items.iter().map(|item| item.source_key.as_str()).collect::<std::collections::HashSet<_>>();
+                let parts: Vec<&[$crate::NewItem]> = if distinct.len() == items.len() {
+                    $crate::shared::shaped(items).collect()
+                } else {
+                    items.chunks(1).collect()
+                };
+                for part in parts {
+                    let sql = format!(
                         "insert into job_item (job_id, source_key, dest_key, action, reason, size, source_etag,
                            source_version, source_modified, status, attempts, next_attempt_at)
-                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0)
+                         values {}
                          on conflict (job_id, source_key) do update set
                            dest_key = excluded.dest_key, action = excluded.action, reason = excluded.reason,
                            size = excluded.size, source_etag = excluded.source_etag,
@@ -540,19 +547,25 @@ macro_rules! shared_store {
                          where job_item.status <> 'in_progress'
                            and (job_item.status not in ('copied', 'verified')
                                 or job_item.source_etag is distinct from excluded.source_etag)",
-                    )
-                    .bind(job_id)
-                    .bind(&item.source_key)
-                    .bind(&item.dest_key)
-                    .bind(item.action.as_str())
-                    .bind(&item.reason)
-                    .bind(item.size)
-                    .bind(&item.source_etag)
-                    .bind(&item.source_version)
-                    .bind(item.source_modified)
-                    .bind(status)
-                    .execute(&mut *tx)
-                    .await?;
+                        // Ten values an item, then no attempts yet and no wait.
+                        value_rows(part.len(), 10, 1).replace(')', ", 0, 0)")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for item in part {
+                        let status = if item.action == ferry_model::job::ItemAction::Skip { "skipped" } else { "pending" };
+                        query = query
+                            .bind(job_id)
+                            .bind(&item.source_key)
+                            .bind(&item.dest_key)
+                            .bind(item.action.as_str())
+                            .bind(&item.reason)
+                            .bind(item.size)
+                            .bind(&item.source_etag)
+                            .bind(&item.source_version)
+                            .bind(item.source_modified)
+                            .bind(status);
+                    }
+                    query.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -648,8 +661,12 @@ macro_rules! shared_store {
                 // Finished copies are written a chunk per statement; an item named
                 // twice (never in practice) is written on its own.
                 let distinct = done.iter().map(|&i| finishes[i].source_key.as_str()).collect::<std::collections::HashSet<_>>();
-                let chunk = if distinct.len() == done.len() { FINISH_CHUNK } else { 1 };
-                for part in done.chunks(chunk) {
+                let parts: Vec<&[usize]> = if distinct.len() == done.len() {
+                    $crate::shared::shaped(&done).collect()
+                } else {
+                    done.chunks(1).collect()
+                };
+                for part in parts {
                     let taken = finish_done_in(&mut tx, job_id, finishes, part, at).await?;
                     for &i in part {
                         recorded[i] = taken.contains(&finishes[i].source_key);
@@ -1134,9 +1151,6 @@ macro_rules! shared_store {
             })
         }
 
-        /// Items finished by one statement at most.
-        const FINISH_CHUNK: usize = 100;
-
         /// `($a, $b, …), ($c, $d, …)`: placeholders for `rows` rows of `columns`
         /// values, numbered from `first`.
         fn value_rows(rows: usize, columns: usize, first: usize) -> String {
@@ -1303,19 +1317,21 @@ macro_rules! shared_store {
             tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
             records: &[&$crate::CopyRecord],
         ) -> $crate::Result<()> {
-            for part in records.chunks(FINISH_CHUNK) {
+            for part in $crate::shared::shaped(records) {
                 let mut seen = std::collections::HashSet::new();
                 let documents: Vec<&&$crate::CopyRecord> = part.iter().filter(|c| seen.insert(c.document_id)).collect();
-                let sql = format!(
-                    "insert into document (document_id, title, created_at) values {}
-                     on conflict (document_id) do nothing",
-                    value_rows(documents.len(), 3, 1)
-                );
-                let mut query = sqlx::query(&sql);
-                for copy in documents {
-                    query = query.bind(copy.document_id).bind(&copy.title).bind(copy.last_seen_at);
+                for documents in $crate::shared::shaped(&documents) {
+                    let sql = format!(
+                        "insert into document (document_id, title, created_at) values {}
+                         on conflict (document_id) do nothing",
+                        value_rows(documents.len(), 3, 1)
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for copy in documents {
+                        query = query.bind(copy.document_id).bind(&copy.title).bind(copy.last_seen_at);
+                    }
+                    query.execute(&mut **tx).await?;
                 }
-                query.execute(&mut **tx).await?;
                 // (Row values `in` a select, so both databases look the places up by index.)
                 let sql = format!(
                     "delete from document_copy
@@ -1364,7 +1380,7 @@ macro_rules! shared_store {
             tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
             places: &[(uuid::Uuid, &str)],
         ) -> $crate::Result<()> {
-            for part in places.chunks(FINISH_CHUNK) {
+            for part in $crate::shared::shaped(places) {
                 let sql = format!(
                     "delete from document_copy
                      where (provider_id, key) in (select v.column1, v.column2 from (values {}) as v)",
@@ -1514,3 +1530,42 @@ macro_rules! shared_store {
 }
 
 pub(crate) use shared_store;
+
+/// The largest number of rows one multi-row statement carries.
+pub(crate) const MAX_ROWS: usize = 64;
+
+/// Splits `rows` into chunks of a power of two rows, 64 at most, largest first.
+/// A multi-row statement is written for its number of rows, and each distinct
+/// text is prepared once per connection: with seven sizes the statements of any
+/// batch are prepared once and then reused, where a size per batch would prepare
+/// a new statement almost every time.
+pub(crate) fn shaped<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let size = [MAX_ROWS, 32, 16, 8, 4, 2, 1].into_iter().find(|&size| size <= rows.len())?;
+        let (chunk, rest) = rows.split_at(size);
+        rows = rest;
+        Some(chunk)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shaped_chunks_cover_every_row_once_in_few_sizes() {
+        for len in [0_usize, 1, 3, 4, 13, 64, 100, 129, 300] {
+            let rows: Vec<usize> = (0..len).collect();
+            let chunks: Vec<&[usize]> = shaped(&rows).collect();
+            let joined: Vec<usize> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+            assert_eq!(joined, rows, "{len} rows come back in order, each once");
+            assert!(
+                chunks.iter().all(|c| c.len().is_power_of_two() && c.len() <= MAX_ROWS),
+                "{len}: {chunks:?}"
+            );
+        }
+        let rows: Vec<usize> = (0..141).collect();
+        let sizes: Vec<usize> = shaped(&rows).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [64, 64, 8, 4, 1]);
+    }
+}

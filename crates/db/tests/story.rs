@@ -109,6 +109,7 @@ async fn story(store: Arc<dyn Store>) {
     master_key(store.as_ref()).await;
     jobs(store.as_ref()).await;
     finished_together(store.as_ref()).await;
+    many_at_once(store.as_ref()).await;
 }
 
 fn spec(name: &str, source_id: uuid::Uuid, dest_id: uuid::Uuid) -> JobSpec {
@@ -435,6 +436,51 @@ async fn finished_together(store: &dyn Store) {
     let listed = store.list_providers().await.unwrap();
     let listed = |id: uuid::Uuid| listed.iter().find(|p| p.id == id).map(figures);
     assert_eq!((listed(dst.id), listed(src.id)), (Some((3, 30)), Some((1, 10))));
+}
+
+/// Batches larger than one statement carries, in every chunk size: all rows land,
+/// a re-plan changes nothing, a key twice in one batch ends as its last mention.
+async fn many_at_once(store: &dyn Store) {
+    let src = store.create_provider(&provider("many-src", false)).await.unwrap();
+    let dst = store.create_provider(&provider("many-dst", false)).await.unwrap();
+    let job = store.create_job(&spec("Many", src.id, dst.id), None).await.unwrap();
+    let at = Utc::now();
+    // 64 + 64 + 16 + 4 + 2 rows.
+    let keys: Vec<String> = (0..150).map(|n| format!("doc-{n:03}.pdf")).collect();
+    let plan: Vec<_> = keys.iter().map(|k| item(k, ItemAction::Copy, "1")).collect();
+    store.upsert_items(job.id, &plan).await.unwrap();
+    store.upsert_items(job.id, &plan).await.unwrap();
+    let counts = store.job_counts(job.id).await.unwrap();
+    assert_eq!((counts.total, counts.pending, counts.total_bytes), (150, 150, 1_500));
+
+    let mut twice =
+        vec![item("doc-000.pdf", ItemAction::Copy, "1"), item("doc-000.pdf", ItemAction::Skip, "1")];
+    twice[1].reason = Some("named again".into());
+    store.upsert_items(job.id, &twice).await.unwrap();
+    let first = store.search_items(job.id, None, Some("doc-000.pdf"), None, 2).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].status, first[0].reason.as_deref()), (ItemStatus::Skipped, Some("named again")));
+
+    let claimed = store.claim_items(job.id, "w", "t", 9_000, 1_000, 500).await.unwrap();
+    assert_eq!(claimed.len(), 149, "all but the skipped one");
+    let ids: Vec<uuid::Uuid> = claimed.iter().map(|_| uuid::Uuid::now_v7()).collect();
+    let finishes: Vec<ItemFinish> = claimed
+        .iter()
+        .zip(&ids)
+        .map(|(item, id)| {
+            let token = if item.source_key == "doc-100.pdf" { "stale" } else { "t" };
+            finish(&item.source_key, token, done_as(*id), vec![copy_at(*id, dst.id, &item.dest_key)])
+        })
+        .collect();
+    let taken = store.finish_items(job.id, &finishes, at).await.unwrap();
+    assert_eq!(taken.iter().filter(|t| **t).count(), 148, "every item but the one under another lease");
+    assert!(!taken[claimed.iter().position(|i| i.source_key == "doc-100.pdf").unwrap()]);
+    let counts = store.job_counts(job.id).await.unwrap();
+    assert_eq!((counts.done, counts.in_progress, counts.skipped), (148, 1, 1));
+    let dest = store.provider_by_id(dst.id).await.unwrap();
+    assert_eq!((dest.documents, dest.bytes), (148, 1_480));
+    let last = store.find_copy(dst.id, "archive/doc-149.pdf").await.unwrap().unwrap();
+    assert_eq!(Some(last.document_id), ids.last().copied());
 }
 
 fn provider(name: &str, primary: bool) -> ProviderWrite {

@@ -366,7 +366,7 @@ const RECORD_BATCH: usize = 128;
 
 /// How long the recorder waits for more ends before it writes: items that finish
 /// moments apart share a transaction instead of taking one each.
-const RECORD_LINGER: Duration = Duration::from_millis(20);
+const RECORD_LINGER: Duration = Duration::from_millis(50);
 
 enum Record {
     /// An item's end, and the event to publish once it is written.
@@ -506,6 +506,10 @@ pub async fn run_job(
     let mut in_flight = tokio::task::JoinSet::new();
     let mut claims = 0_u64;
     let mut refreshed = tokio::time::Instant::now();
+    // After a claim that found less than it asked for, the queue is not asked
+    // again until this instant: the items that finish meanwhile would each ask
+    // in vain.
+    let mut quiet_until = refreshed;
     loop {
         // The job's status and limit are read again every `poll`, not after every item.
         if in_flight.is_empty() || refreshed.elapsed() >= options.poll {
@@ -519,13 +523,26 @@ pub async fn run_job(
         // The pacer lowers the bound while a provider pushes back.
         let concurrency = concurrency.min(pacer.allowed());
         // Claims come in batches: the queue is topped up once half the room is free.
-        if !stopping && in_flight.len() < concurrency && in_flight.len() <= concurrency / 2 {
+        if !stopping
+            && in_flight.len() < concurrency
+            && in_flight.len() <= concurrency / 2
+            && tokio::time::Instant::now() >= quiet_until
+        {
             claims += 1;
             let token = format!("{}-{}-{claims}", options.owner, uuid::Uuid::now_v7().simple());
             let room = i64::try_from(concurrency - in_flight.len()).unwrap_or(1);
             let batch = store
                 .claim_items(job_id, &options.owner, &token, now_ms() + ms(options.lease), now_ms(), room)
                 .await?;
+            if i64::try_from(batch.len()).unwrap_or(i64::MAX) < room {
+                // Nothing more is claimable now; while the job plans, more is moments away.
+                let pause = if job.status == JobStatus::Planning {
+                    options.poll.min(PLANNING_POLL)
+                } else {
+                    options.poll
+                };
+                quiet_until = tokio::time::Instant::now() + pause;
+            }
             // The catalog's ids for the batch's sources, in one query.
             let keys: Vec<String> = batch
                 .iter()
