@@ -89,14 +89,16 @@ _wait_curl() {
 }
 
 MOTO_VERSION="5.2.5"
+CRC32C_VERSION="2.9.post0"
 S3S_FS_VERSION="0.14.1"   # later versions need a newer rustc than 1.95
 
 # moto's S3 server (versioning, tags, every checksum mode), in a venv under tools/.
 ensure_moto() {
-  if ! "$ROOT/tools/venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    say "installing moto[server] $MOTO_VERSION from PyPI"
+  # crc32c: without it moto checks CRC32C headers (multipart parts) as plain CRC32.
+  if ! "$ROOT/tools/venv/bin/python" -c "import moto, crc32c, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    say "installing moto[server] $MOTO_VERSION and crc32c from PyPI"
     python3 -m venv "$ROOT/tools/venv"
-    "$ROOT/tools/venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+    "$ROOT/tools/venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" "crc32c==$CRC32C_VERSION" >&2
   fi
 }
 

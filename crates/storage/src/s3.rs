@@ -3,10 +3,12 @@
 //!
 //! Writes are buffered one part at a time: a body up to the multipart threshold is
 //! sent as one PutObject, a larger one as a multipart upload with a bounded number
-//! of parts in flight, so memory stays at part size × (concurrency + 1). Every part
-//! carries its SHA-256 (`x-amz-checksum-sha256`) so the server can refuse damaged
-//! bytes, a declared whole-object SHA-256 is checked before anything becomes
-//! visible, and a failed or abandoned multipart upload is aborted.
+//! of parts in flight, so memory stays at part size × (concurrency + 1). A single
+//! PutObject carries the body's SHA-256 (`x-amz-checksum-sha256`) and every part of
+//! a multipart upload its CRC32C (`x-amz-checksum-crc32c`: the whole object's
+//! SHA-256 is computed once, beside it), so the server can refuse damaged bytes; a
+//! declared whole-object SHA-256 is checked before anything becomes visible, and a
+//! failed or abandoned multipart upload is aborted.
 //!
 //! The SDK's own request checksums default to `when_required`: with its newer
 //! defaults some servers store the aws-chunked framing as data, and others refuse

@@ -273,7 +273,7 @@ async fn put_multipart(
         .set_metadata(metadata(options))
         .set_tagging(tagging(options));
     if p.config.send_checksums {
-        create = create.checksum_algorithm(ChecksumAlgorithm::Sha256);
+        create = create.checksum_algorithm(ChecksumAlgorithm::Crc32C);
     }
     let created = create.send().await.map_err(|e| map_sdk_error("put", Some(key), e))?;
     let upload_id = created
@@ -318,8 +318,8 @@ async fn upload_parts(
     let mut ended = false;
     let mut in_flight = FuturesUnordered::new();
     let mut parts = Vec::new();
-    // Each part's SHA-256, in order: the composite checksum the service reports.
-    let mut part_digests: Vec<[u8; 32]> = Vec::new();
+    // Each part's CRC32C, in order: the composite checksum the service reports.
+    let mut part_crcs: Vec<[u8; 4]> = Vec::new();
     loop {
         while buffer.len() < part_size && !ended {
             match body.try_next().await? {
@@ -331,9 +331,11 @@ async fn upload_parts(
             break;
         }
         let part = buffer.split_to(buffer.len().min(part_size)).freeze();
+        // Each byte is hashed once (SHA-256, the document's hash); the part's CRC32C
+        // costs a few percent of that and is what the service checks the part by.
         whole.update(&part);
-        let digest: [u8; 32] = Sha256::digest(&part).into();
-        part_digests.push(digest);
+        let crc = crc32c(&part);
+        part_crcs.push(crc);
         total += part.len() as u64;
         number += 1;
         while in_flight.len() >= p.config.part_concurrency {
@@ -341,7 +343,7 @@ async fn upload_parts(
                 parts.push(done?);
             }
         }
-        in_flight.push(upload_part(p, key, full_key, upload_id, (number, part, digest)));
+        in_flight.push(upload_part(p, key, full_key, upload_id, (number, part, crc)));
     }
     while let Some(done) = in_flight.next().await {
         parts.push(done?);
@@ -361,11 +363,12 @@ async fn upload_parts(
         .send()
         .await
         .map_err(|e| map_sdk_error("put", Some(key), e))?;
-    // The service checked every part against its SHA-256; when it also reports the
-    // composite of those digests as computed here, the object it holds is exactly
-    // the bytes hashed here, whose whole SHA-256 is then known without reading back.
+    // The service checked every part against its CRC32C; when it also reports the
+    // composite of those checksums as computed here, it holds the parts sent, in
+    // order, each received intact, so the whole SHA-256 computed here is the one
+    // of what it stores and no reading back is needed.
     let mut hashes = BTreeMap::new();
-    if p.config.send_checksums && out.checksum_sha256() == Some(composite(&part_digests).as_str()) {
+    if p.config.send_checksums && out.checksum_crc32_c() == Some(composite(&part_crcs).as_str()) {
         hashes.insert(HashKind::Sha256, hex::encode(whole));
     }
     Ok(PutResult {
@@ -377,14 +380,16 @@ async fn upload_parts(
     })
 }
 
-/// S3's checksum of a multipart object: the SHA-256 of the parts' SHA-256
-/// digests, base64, then `-` and the number of parts.
-fn composite(parts: &[[u8; 32]]) -> String {
-    let mut hasher = Sha256::new();
-    for digest in parts {
-        hasher.update(digest);
-    }
-    format!("{}-{}", b64(&hasher.finalize()), parts.len())
+/// CRC32C (Castagnoli), big-endian, as S3's checksum headers carry it.
+fn crc32c(bytes: &[u8]) -> [u8; 4] {
+    let crc = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, bytes);
+    u32::try_from(crc).unwrap_or(u32::MAX).to_be_bytes()
+}
+
+/// S3's composite checksum of a multipart object: the CRC32C of the parts'
+/// CRC32C values, base64, then `-` and the number of parts.
+fn composite(parts: &[[u8; 4]]) -> String {
+    format!("{}-{}", b64(&crc32c(&parts.concat())), parts.len())
 }
 
 async fn upload_part(
@@ -392,9 +397,9 @@ async fn upload_part(
     key: &ObjectKey,
     full_key: &str,
     upload_id: &str,
-    (number, data, digest): (i32, Bytes, [u8; 32]),
+    (number, data, crc): (i32, Bytes, [u8; 4]),
 ) -> Result<CompletedPart> {
-    let digest = b64(&digest);
+    let crc = b64(&crc);
     let request = p
         .client
         .upload_part()
@@ -405,8 +410,8 @@ async fn upload_part(
         .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
         .body(AwsBody::from(data));
     let out = if p.config.send_checksums {
-        // Checked by the server against the part's SHA-256 header instead.
-        request.checksum_sha256(digest.clone()).customize().disable_payload_signing().send().await
+        // Checked by the server against the part's CRC32C header instead.
+        request.checksum_crc32_c(crc.clone()).customize().disable_payload_signing().send().await
     } else {
         request.send().await
     }
@@ -414,6 +419,23 @@ async fn upload_part(
     Ok(CompletedPart::builder()
         .set_e_tag(out.e_tag().map(str::to_owned))
         .part_number(number)
-        .set_checksum_sha256(p.config.send_checksums.then_some(digest))
+        .set_checksum_crc32_c(p.config.send_checksums.then_some(crc))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_checksums_are_crc32c_and_their_composite() {
+        // The check value of CRC-32C (Castagnoli).
+        assert_eq!(crc32c(b"123456789"), 0xE306_9283_u32.to_be_bytes());
+        let parts = [crc32c(b"first part"), crc32c(b"second part")];
+        let mut joined = Vec::new();
+        joined.extend_from_slice(&parts[0]);
+        joined.extend_from_slice(&parts[1]);
+        assert_eq!(composite(&parts), format!("{}-2", b64(&crc32c(&joined))));
+        assert_ne!(composite(&parts), composite(&[parts[1], parts[0]]), "the order of the parts counts");
+    }
 }
