@@ -85,7 +85,6 @@ pairs() (
       "$s5" --endpoint-url "$S3_ENDPOINT" --numworkers 64 rm "s3://$DST_BUCKET/$shape/*" >/dev/null 2>&1 || true
       before="$(server_ticks)"; started="$(date +%s%N)"
       if [ "$tool" = ours ]; then
-        # shellcheck disable=SC2086
         cpu="$(cpu_of "$work/ours.sh" "$shape")"
       else
         # shellcheck disable=SC2086

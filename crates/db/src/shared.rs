@@ -516,13 +516,7 @@ macro_rules! shared_store {
                 let mut tx = self.writer().begin_with($begin_write).await?;
                 // A chunk of items per statement; a key named twice in one batch (never
                 // from a listing) is written a row at a time, the last one winning.
-                let distinct = items.iter().map(|item| item.source_key.as_str()).collect::<std::collections::HashSet<_>>();
-                let parts: Vec<&[$crate::NewItem]> = if distinct.len() == items.len() {
-                    $crate::shared::shaped(items).collect()
-                } else {
-                    items.chunks(1).collect()
-                };
-                for part in parts {
+                for part in $crate::shared::shaped_by_key(items, |item| item.source_key.as_str()) {
                     let sql = format!(
                         "insert into job_item (job_id, source_key, dest_key, action, reason, size, source_etag,
                            source_version, source_modified, status, attempts, next_attempt_at)
@@ -660,13 +654,7 @@ macro_rules! shared_store {
                     .collect();
                 // Finished copies are written a chunk per statement; an item named
                 // twice (never in practice) is written on its own.
-                let distinct = done.iter().map(|&i| finishes[i].source_key.as_str()).collect::<std::collections::HashSet<_>>();
-                let parts: Vec<&[usize]> = if distinct.len() == done.len() {
-                    $crate::shared::shaped(&done).collect()
-                } else {
-                    done.chunks(1).collect()
-                };
-                for part in parts {
+                for part in $crate::shared::shaped_by_key(&done, |&i| finishes[i].source_key.as_str()) {
                     let taken = finish_done_in(&mut tx, job_id, finishes, part, at).await?;
                     for &i in part {
                         recorded[i] = taken.contains(&finishes[i].source_key);
@@ -1548,6 +1536,14 @@ pub(crate) fn shaped<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
+/// [`shaped`] chunks when no two rows share a key; otherwise a row per chunk, so
+/// rows naming one key are written in order and the last one stands (a single
+/// statement may not change one row twice).
+pub(crate) fn shaped_by_key<'a, 'k, T>(rows: &'a [T], key: impl Fn(&'a T) -> &'k str) -> Vec<&'a [T]> {
+    let distinct: std::collections::HashSet<&str> = rows.iter().map(key).collect();
+    if distinct.len() == rows.len() { shaped(rows).collect() } else { rows.chunks(1).collect() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1567,5 +1563,13 @@ mod tests {
         let rows: Vec<usize> = (0..141).collect();
         let sizes: Vec<usize> = shaped(&rows).map(<[usize]>::len).collect();
         assert_eq!(sizes, [64, 64, 8, 4, 1]);
+    }
+
+    #[test]
+    fn a_repeated_key_is_written_a_row_at_a_time() {
+        let keys = ["a", "b", "c", "d", "e"];
+        let sizes = |rows: &[&str]| shaped_by_key(rows, |k| k).iter().map(|c| c.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(&keys), [4, 1]);
+        assert_eq!(sizes(&["a", "b", "a"]), [1, 1, 1]);
     }
 }
